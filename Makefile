@@ -1,0 +1,81 @@
+# Welbevinden-assistent. The two commands you need: `make run` and `make test`.
+# `make help` lists every target.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV    := .venv
+PY      := $(VENV)/bin/python
+RASA    := $(VENV)/bin/rasa
+STAMP   := $(VENV)/.installed
+MODEL   := models/current.tar.gz
+NLU_DATA := $(shell find data -name '*.yml' 2>/dev/null)
+JS_STAMP := bot/web/static/vendor/.built
+
+# Quieter TensorFlow; no telemetry; keep runs reproducible.
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+export RASA_TELEMETRY_ENABLED ?= false
+export PYTHONHASHSEED ?= 0
+
+.PHONY: help install run test lint unit validate conversation-tests eval bench train migrate lock clean
+
+help: ## Show this list
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+
+install: $(STAMP) $(JS_STAMP) ## Create .venv (Python 3.10), pinned dependencies, the spaCy model, JS assets
+
+$(STAMP): requirements.txt scripts/find-python310
+	@set -e; PY310=$$(scripts/find-python310); \
+	if [ ! -x $(PY) ]; then echo "[install] creating $(VENV) with $$PY310"; "$$PY310" -m venv $(VENV); fi; \
+	echo "[install] installing pinned dependencies (first time: several minutes, ~2 GB) ..."; \
+	$(PY) -m pip install --quiet --upgrade "pip==24.2"; \
+	$(PY) -m pip install --progress-bar on -r requirements.txt; \
+	$(PY) -m bot model ensure
+	@touch $@
+
+$(JS_STAMP): bot/web/package.json bot/web/package-lock.json
+	@command -v npm >/dev/null || { echo "[install] npm is missing: sudo apt-get install nodejs npm"; exit 1; }
+	@echo "[install] installing JavaScript assets from npm (package-lock.json) ..."
+	cd bot/web && npm ci --no-audit --no-fund --loglevel=error
+	$(PY) -m bot assets
+	@touch $@
+
+migrate: $(STAMP) ## Apply database migrations (DATABASE_URL, default SQLite in var/)
+	$(PY) -m bot db upgrade
+
+train: $(MODEL) ## Train the Rasa model when data, domain or config changed
+
+$(MODEL): $(STAMP) config.yml domain.yml $(NLU_DATA)
+	@echo "[train] data, domain or config changed: training (about 2-4 minutes on 2 cores) ..."
+	$(RASA) train --fixed-model-name current --out models
+	@touch $@
+
+run: install migrate train ## Install if needed, migrate, train if needed, start all three servers
+	$(PY) -m bot serve
+
+lint: $(STAMP) ## ruff
+	$(VENV)/bin/ruff check bot actions tests scripts
+	$(VENV)/bin/ruff format --check bot actions tests
+
+unit: $(STAMP) $(JS_STAMP) migrate ## pytest (actions, services, storage on SQLite + PostgreSQL, browser)
+	$(PY) -m pytest
+
+validate: $(STAMP) ## rasa data validate
+	$(RASA) data validate
+
+conversation-tests: $(MODEL) ## Rasa conversation tests (tests/test_*.yml) on the trained model
+	$(RASA) test core --model $(MODEL) --stories tests/ --fail-on-prediction-errors --out var/results
+
+test: lint validate train unit conversation-tests ## The whole test suite
+
+eval: $(MODEL) ## NLU evaluation on the held-out set -> docs/EVAL.md
+	$(PY) -m bot eval
+
+lock: ## Re-resolve requirements.in into the fully pinned requirements.txt
+	@set -e; tmp=$$(mktemp -d); "$$(scripts/find-python310)" -m venv $$tmp/venv; \
+	$$tmp/venv/bin/pip install --quiet -r requirements.in; \
+	{ echo "# Fully pinned environment (pip freeze of requirements.in on Python 3.10). Regenerate with: make lock"; \
+	  $$tmp/venv/bin/pip freeze | grep -v -i '^nl.core.news'; } > requirements.txt; rm -rf $$tmp
+
+clean: ## Remove trained models and test output (keeps .venv and the database)
+	rm -rf models var/results

@@ -1,0 +1,240 @@
+"""The weekly check-in: form validation, saving, reflection and the personal history."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+from sqlalchemy.exc import SQLAlchemyError
+
+from actions.common import metadata_team_code
+from bot.services import checkin
+from bot.services.catalogue import Tool, dimension_labels
+from bot.services.teams import find_team
+from bot.storage.models import DIMENSIONS
+from bot.text.answers import Kind, parse_score, parse_yes_no
+
+logger = logging.getLogger(__name__)
+
+#: Slot value for a question the person chose (or was allowed) to skip; stored as NULL.
+SKIPPED = "overgeslagen"
+#: After this many unclear answers to one question, it is skipped.
+MAX_UNCLEAR = 3
+#: After this many unclear team codes the check-in stops.
+MAX_BAD_CODES = 3
+
+_RESET_COUNTERS = {"checkin_unclear": 0, "checkin_offer_skip": False}
+
+
+def reset_events(keep_team: bool = True) -> List[Dict[Text, Any]]:
+    """Clear the answers of a (finished or abandoned) check-in from the conversation."""
+    events = [SlotSet(d, None) for d in DIMENSIONS]
+    events += [SlotSet("consent", None), SlotSet("checkin_stopped", None)]
+    events += [SlotSet(name, value) for name, value in _RESET_COUNTERS.items()]
+    if not keep_team:
+        events.append(SlotSet("team_code", None))
+    return events
+
+
+def _unclear(dispatcher: CollectingDispatcher, tracker: Tracker, slot: Text) -> Dict[Text, Any]:
+    """Count an unclear answer: re-ask, then offer "Overslaan", then skip."""
+    count = int(tracker.get_slot("checkin_unclear") or 0) + 1
+    if count >= MAX_UNCLEAR:
+        dispatcher.utter_message(response="utter_checkin_skipped_auto")
+        return {slot: SKIPPED, **_RESET_COUNTERS}
+    if count == MAX_UNCLEAR - 1:
+        dispatcher.utter_message(response="utter_checkin_unclear_skip")
+        return {slot: None, "checkin_unclear": count, "checkin_offer_skip": True}
+    dispatcher.utter_message(response="utter_checkin_unclear")
+    return {slot: None, "checkin_unclear": count}
+
+
+class ValidateCheckinForm(FormValidationAction):
+    """Reads the team code, consent and the five answers; "stop" ends the form."""
+
+    def name(self) -> Text:
+        return "validate_checkin_form"
+
+    async def required_slots(
+        self,
+        domain_slots: List[Text],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> List[Text]:
+        # Nothing more to ask once the person stopped or said no: the form ends and
+        # action_checkin_submit says goodbye without storing anything.
+        if tracker.get_slot("checkin_stopped") or tracker.get_slot("consent") is False:
+            return []
+        return domain_slots
+
+    async def extract_team_code(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        if tracker.get_slot("requested_slot") == "team_code":
+            return {"team_code": (tracker.latest_message or {}).get("text")}
+        if tracker.get_slot("team_code"):
+            return {}
+        code = metadata_team_code(tracker)
+        return {"team_code": code} if code else {}
+
+    def validate_team_code(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        typed = tracker.get_slot("requested_slot") == "team_code"
+        if typed and parse_score(value).kind is Kind.STOP:
+            return {"team_code": None, "checkin_stopped": True}
+        team = find_team(value if isinstance(value, str) else None)
+        if team is not None:
+            return {"team_code": team.code, **_RESET_COUNTERS}
+        if not typed:
+            dispatcher.utter_message(response="utter_team_code_link_unknown")
+            return {"team_code": None}
+        count = int(tracker.get_slot("checkin_unclear") or 0) + 1
+        dispatcher.utter_message(response="utter_team_code_unknown")
+        if count >= MAX_BAD_CODES:
+            return {"team_code": None, "checkin_stopped": True}
+        return {"team_code": None, "checkin_unclear": count}
+
+    def validate_consent(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        text = value if isinstance(value, str) else None
+        if parse_score(text).kind is Kind.STOP:
+            return {"consent": None, "checkin_stopped": True}
+        answer = parse_yes_no(text)
+        if answer is None:
+            dispatcher.utter_message(response="utter_consent_unclear")
+        return {"consent": answer}
+
+    def _score(self, slot: Text, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker) -> Dict[Text, Any]:
+        answer = parse_score(value if isinstance(value, str) else None, slot)
+        if answer.kind is Kind.STOP:
+            return {slot: None, "checkin_stopped": True}
+        if answer.kind is Kind.SCORE:
+            return {slot: answer.value, **_RESET_COUNTERS}
+        if answer.kind is Kind.SKIP:
+            return {slot: SKIPPED, **_RESET_COUNTERS}
+        return _unclear(dispatcher, tracker, slot)
+
+    def validate_energie(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
+        return self._score("energie", value, dispatcher, tracker)
+
+    def validate_werkdruk(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
+        return self._score("werkdruk", value, dispatcher, tracker)
+
+    def validate_verbinding(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
+        return self._score("verbinding", value, dispatcher, tracker)
+
+    def validate_waardering(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
+        return self._score("waardering", value, dispatcher, tracker)
+
+    def validate_plezier(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
+        return self._score("plezier", value, dispatcher, tracker)
+
+
+class ActionCheckinReset(Action):
+    """Start every check-in clean (answers of an interrupted one are never reused)."""
+
+    def name(self) -> Text:
+        return "action_checkin_reset"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        return reset_events()
+
+
+def format_tools(tools: List[Tool]) -> Text:
+    lines = []
+    for tool in tools:
+        name = f"[{tool.naam}]({tool.url})" if tool.url else tool.naam
+        lines.append(f"- **{name}**: {tool.beschrijving}")
+    return "\n".join(lines)
+
+
+class ActionCheckinSubmit(Action):
+    """Store the finished check-in, then reflect and suggest tools. Says "opgeslagen" only after a commit."""
+
+    def name(self) -> Text:
+        return "action_checkin_submit"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        if tracker.get_slot("checkin_stopped"):
+            dispatcher.utter_message(response="utter_checkin_stopped")
+            return reset_events()
+        if tracker.get_slot("consent") is not True:
+            dispatcher.utter_message(response="utter_checkin_no_consent")
+            return reset_events()
+
+        scores = {d: v if isinstance(v, int) and not isinstance(v, bool) else None for d in DIMENSIONS
+                  for v in [tracker.get_slot(d)]}
+        try:
+            result = checkin.save_checkin(tracker.sender_id, tracker.get_slot("team_code"), scores)
+        except checkin.UnknownTeam:
+            dispatcher.utter_message(response="utter_team_code_unknown")
+            return reset_events(keep_team=False)
+        except SQLAlchemyError:
+            logger.exception("Saving a check-in failed")
+            dispatcher.utter_message(response="utter_checkin_save_failed")
+            return reset_events()
+        if result is None:
+            dispatcher.utter_message(response="utter_checkin_all_skipped")
+            return reset_events()
+
+        saved = "utter_checkin_replaced" if result.replaced else "utter_checkin_saved"
+        dispatcher.utter_message(response=saved, week=result.week.week)
+        reflection = checkin.reflect(scores)
+        if reflection.strength:
+            dispatcher.utter_message(response=f"utter_checkin_sterk_{reflection.strength}")
+        if reflection.attention:
+            dispatcher.utter_message(
+                response=f"utter_checkin_aandacht_{reflection.attention}", score=reflection.attention_score
+            )
+        elif not reflection.strength or all(v is None or v >= 4 for v in scores.values()):
+            dispatcher.utter_message(response="utter_checkin_all_good")
+        if reflection.tools:
+            dispatcher.utter_message(response="utter_checkin_tools", tools=format_tools(reflection.tools))
+        try:
+            if checkin.needs_care_pointer(tracker.sender_id, result.week):
+                dispatcher.utter_message(response="utter_checkin_care_pointer")
+        except SQLAlchemyError:
+            logger.exception("Reading earlier check-ins failed")
+        return reset_events()
+
+
+def format_history(weeks: List[checkin.HistoryWeek]) -> Text:
+    labels = dimension_labels()
+    lines = []
+    for item in weeks:
+        parts = " · ".join(f"{labels[d]} {item.scores[d] if item.scores[d] is not None else '–'}" for d in DIMENSIONS)
+        lines.append(f"- **Week {item.week.week}** ({item.team_name}): {parts}")
+    return "\n".join(lines)
+
+
+class ActionCheckinHistory(Action):
+    """Show the person their own recent weeks. Only ever their own: keyed by their pseudonym."""
+
+    def name(self) -> Text:
+        return "action_checkin_history"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        try:
+            weeks = checkin.history(tracker.sender_id)
+        except SQLAlchemyError:
+            logger.exception("Reading check-in history failed")
+            dispatcher.utter_message(response="utter_action_failed")
+            return []
+        if not weeks:
+            dispatcher.utter_message(response="utter_checkin_history_empty")
+        else:
+            dispatcher.utter_message(response="utter_checkin_history", weeks=format_history(weeks))
+        return []

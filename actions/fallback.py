@@ -1,0 +1,53 @@
+"""Two-stage fallback: offer the most likely topics as buttons with readable Dutch labels."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.services.catalogue import intent_labels, topic_labels
+
+MAX_CANDIDATES = 3
+
+
+def candidate_buttons(message: Dict[Text, Any]) -> List[Dict[Text, Text]]:
+    """Buttons for the best candidates: knowledge topics from the ResponseSelector, other intents."""
+    labels = topic_labels()
+    intents = intent_labels()
+    buttons: List[Dict[Text, Text]] = []
+    for item in message.get("intent_ranking") or []:
+        name = item.get("name")
+        if name == "kennis":
+            ranking = (message.get("response_selector") or {}).get("kennis", {}).get("ranking") or []
+            for candidate in ranking[:2]:
+                key = (candidate.get("intent_response_key") or "").partition("/")[2]
+                if key in labels:
+                    payload = '/kennis_vervolg{"onderwerp":"%s"}' % key
+                    buttons.append({"title": labels[key], "payload": payload})
+        elif name in intents:
+            buttons.append({"title": intents[name], "payload": f"/{name}"})
+        if len(buttons) >= MAX_CANDIDATES:
+            break
+    return buttons[:MAX_CANDIDATES]
+
+
+class ActionDefaultAskAffirmation(Action):
+    """First stage of the two-stage fallback: "Bedoel je ...?" with the top candidates."""
+
+    def name(self) -> Text:
+        return "action_default_ask_affirmation"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        buttons = candidate_buttons(tracker.latest_message or {})
+        if not buttons:
+            dispatcher.utter_message(response="utter_ask_rephrase")
+            return []
+        # "Iets anders" sends out_of_scope, which Rasa's two-stage fallback reads as "no".
+        other = domain["responses"]["utter_affirmation_none"][0]["text"]
+        buttons.append({"title": other, "payload": "/out_of_scope"})
+        dispatcher.utter_message(response="utter_ask_affirmation", buttons=buttons)
+        return []

@@ -1,0 +1,64 @@
+"""Knowledge answers: follow-up buttons and anonymous topic counters."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import known_team_code
+from bot.services.catalogue import topic_labels
+from bot.services.topics import FALLBACK, OUT_OF_SCOPE, count_topic
+
+logger = logging.getLogger(__name__)
+
+
+def _count(tracker: Tracker, topic: Text) -> None:
+    """Count a topic for the team; a database problem must never cost the user their answer."""
+    try:
+        count_topic(known_team_code(tracker), topic)
+    except Exception:  # noqa: BLE001 - counting is best effort, logged without user text
+        logger.exception("Could not count topic %s", topic)
+
+
+class ActionKennisVervolg(Action):
+    """A follow-up button was clicked: give the answer of that topic and count it."""
+
+    def name(self) -> Text:
+        return "action_kennis_vervolg"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        topic = tracker.get_slot("onderwerp")
+        if topic not in topic_labels():
+            dispatcher.utter_message(response="utter_default")
+            return []
+        dispatcher.utter_message(response=f"utter_kennis/{topic}")
+        _count(tracker, topic)
+        return []
+
+
+class ActionTelOnderwerp(Action):
+    """After a knowledge answer, out-of-scope reply or fallback: count it for the team."""
+
+    def name(self) -> Text:
+        return "action_tel_onderwerp"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        message = tracker.latest_message or {}
+        intent = (message.get("intent") or {}).get("name")
+        if intent == "kennis":
+            selected = (message.get("response_selector") or {}).get("kennis", {}).get("response", {})
+            key = (selected.get("intent_response_key") or "").partition("/")[2]
+            if key in topic_labels():
+                _count(tracker, key)
+        elif intent == "out_of_scope":
+            _count(tracker, OUT_OF_SCOPE)
+        elif intent == "nlu_fallback":
+            _count(tracker, FALLBACK)
+        return []

@@ -1,0 +1,56 @@
+"""A person's request to delete their own data."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.services import checkin
+from bot.text.answers import parse_yes_no
+
+logger = logging.getLogger(__name__)
+
+
+class ValidateDeleteForm(FormValidationAction):
+    def name(self) -> Text:
+        return "validate_delete_form"
+
+    def validate_delete_confirm(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        answer = parse_yes_no(value if isinstance(value, str) else None)
+        # Anything but a clear "ja" keeps the data: deleting is not undoable.
+        return {"delete_confirm": bool(answer)}
+
+
+class ActionDeleteMyData(Action):
+    """Delete all check-ins of this person after they confirmed."""
+
+    def name(self) -> Text:
+        return "action_delete_my_data"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        confirmed = tracker.get_slot("delete_confirm") is True
+        events = [SlotSet("delete_confirm", None)]
+        if not confirmed:
+            dispatcher.utter_message(response="utter_delete_cancelled")
+            return events
+        try:
+            count = checkin.delete_all(tracker.sender_id)
+        except SQLAlchemyError:
+            logger.exception("Deleting a person's check-ins failed")
+            dispatcher.utter_message(response="utter_delete_failed")
+            return events
+        if count:
+            dispatcher.utter_message(response="utter_delete_done", count=count)
+        else:
+            dispatcher.utter_message(response="utter_delete_nothing")
+        return events

@@ -1,0 +1,1 @@
+"""Welbevinden-assistent: application core (no rasa_sdk imports here)."""

@@ -1,0 +1,1 @@
+"""Custom Rasa NLU components (imports rasa, never rasa_sdk)."""

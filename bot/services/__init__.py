@@ -1,0 +1,1 @@
+"""Use cases. Each public function opens its own transaction and takes plain values."""

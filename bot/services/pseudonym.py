@@ -1,0 +1,20 @@
+"""Keyed pseudonyms: the only link between a check-in and the person who gave it."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from bot.settings import get_settings
+
+
+def person_key(sender_id: str, secret: str | None = None) -> str:
+    """HMAC-SHA256 of the chat sender id under the server secret (64 hex characters).
+
+    Without the secret the key cannot be linked back to a sender id, and the same sender
+    always gets the same key, so a person can see and delete their own check-ins.
+    """
+    if not sender_id:
+        raise ValueError("A sender id is needed to make a pseudonym.")
+    key = (secret or get_settings().pseudonym_secret).encode("utf-8")
+    return hmac.new(key, sender_id.encode("utf-8"), hashlib.sha256).hexdigest()

@@ -1,0 +1,107 @@
+"""One place for configuration, read from environment variables with safe local defaults.
+
+Secrets that are not given in the environment are generated once and kept in
+``var/secrets.json`` (mode 0600), so a fresh checkout runs without set-up and
+nothing secret lives in git.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+#: Smallest group whose figures may ever be shown; lower settings are raised to this.
+MIN_GROUP_FLOOR = 3
+
+_SECRET_NAMES = ("PSEUDONYM_SECRET", "WEB_SECRET_KEY", "ACTION_SERVER_TOKEN")
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "ja", "on"}
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise SystemExit(f"Setting {name} must be a whole number, got {value!r}.") from exc
+
+
+def _load_or_create_secrets(var_dir: Path) -> dict[str, str]:
+    """Return generated secrets, creating ``var/secrets.json`` on first use."""
+    path = var_dir / "secrets.json"
+    stored: dict[str, str] = {}
+    if path.exists():
+        stored = json.loads(path.read_text(encoding="utf-8"))
+    missing = [name for name in _SECRET_NAMES if not stored.get(name)]
+    if missing:
+        for name in missing:
+            stored[name] = secrets.token_urlsafe(32)
+        var_dir.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(stored, indent=2), encoding="utf-8")
+        tmp.chmod(0o600)
+        tmp.replace(path)
+    return stored
+
+
+@dataclass(frozen=True)
+class Settings:
+    """All settings of the application; see the configuration table in README.md."""
+
+    var_dir: Path
+    database_url: str
+    tracker_db_url: str
+    redis_url: str
+    min_group: int
+    retention_days: int
+    demo_data: bool
+    pseudonym_secret: str = field(repr=False)
+    web_secret_key: str = field(repr=False)
+    action_server_token: str = field(repr=False)
+    action_server_url: str
+    rasa_url: str
+    web_host: str
+    web_port: int
+    secure_cookies: bool
+
+    @classmethod
+    def from_env(cls) -> "Settings":
+        var_dir = Path(os.environ.get("VAR_DIR", PROJECT_ROOT / "var")).resolve()
+        stored = _load_or_create_secrets(var_dir)
+        secret = {name: os.environ.get(name) or stored[name] for name in _SECRET_NAMES}
+        return cls(
+            var_dir=var_dir,
+            database_url=os.environ.get("DATABASE_URL") or f"sqlite:///{var_dir / 'welbevinden.db'}",
+            tracker_db_url=os.environ.get("TRACKER_DB_URL") or f"sqlite:///{var_dir / 'tracker.db'}",
+            redis_url=os.environ.get("REDIS_URL", ""),
+            min_group=max(MIN_GROUP_FLOOR, _env_int("MIN_GROUP", 5)),
+            retention_days=_env_int("RETENTION_DAYS", 30),
+            demo_data=_env_bool("DEMO_DATA", True),
+            pseudonym_secret=secret["PSEUDONYM_SECRET"],
+            web_secret_key=secret["WEB_SECRET_KEY"],
+            action_server_token=secret["ACTION_SERVER_TOKEN"],
+            action_server_url=os.environ.get("ACTION_SERVER_URL", "http://127.0.0.1:5055/webhook"),
+            rasa_url=os.environ.get("RASA_URL", "http://localhost:5005"),
+            web_host=os.environ.get("WEB_HOST", "127.0.0.1"),
+            web_port=_env_int("WEB_PORT", 8000),
+            secure_cookies=_env_bool("SECURE_COOKIES", False),
+        )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Settings of this process, read once on first use (never at import time)."""
+    return Settings.from_env()

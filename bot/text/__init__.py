@@ -1,0 +1,1 @@
+"""Pure Dutch text helpers (no I/O): answer parsing, crisis detection."""
