@@ -17,7 +17,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 export RASA_TELEMETRY_ENABLED ?= false
 export PYTHONHASHSEED ?= 0
 
-.PHONY: help install run test lint unit validate conversation-tests eval bench train migrate lock clean
+.PHONY: help install browser run test lint unit validate conversation-tests eval bench train migrate lock clean
 
 help: ## Show this list
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -40,6 +40,12 @@ $(JS_STAMP): bot/web/package.json bot/web/package-lock.json
 	$(PY) -m bot assets
 	@touch $@
 
+browser: ## Debian's chromium for the browser tests (Playwright cannot download browsers here)
+	@command -v chromium >/dev/null || { \
+	  echo "[install] installing Debian's chromium for the browser tests ..."; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium; }
+
 migrate: $(STAMP) ## Apply database migrations (DATABASE_URL, default SQLite in var/)
 	$(PY) -m bot db upgrade
 
@@ -57,7 +63,7 @@ lint: $(STAMP) ## ruff
 	$(VENV)/bin/ruff check bot actions tests scripts
 	$(VENV)/bin/ruff format --check bot actions tests
 
-unit: $(STAMP) $(JS_STAMP) migrate ## pytest (actions, services, storage on SQLite + PostgreSQL, browser)
+unit: $(STAMP) $(JS_STAMP) browser train ## pytest (actions, services, storage on SQLite + PostgreSQL, browser)
 	$(PY) -m pytest
 
 validate: $(STAMP) ## rasa data validate

@@ -159,6 +159,8 @@ def parse_score(text: str | None, dimension: str | None = None) -> Answer:
     if not text or not text.strip() or len(text) > MAX_ANSWER_CHARS:
         return UNCLEAR
     raw = text.strip()
+    if re.search(r"[<>{}\[\]=;$\\]", raw):
+        return UNCLEAR  # markup or code, not an answer
     clean = normalise(raw)
     if not clean:
         emoji = _emoji_score(raw)

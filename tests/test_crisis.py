@@ -1,0 +1,50 @@
+"""The crisis safety net: high recall on distress, no alarm on ordinary work stress."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.text.crisis import is_crisis
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _examples(path: Path, intent: str) -> list[str]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for item in data["nlu"]:
+        if item.get("intent") == intent:
+            return [line[2:].strip() for line in item["examples"].splitlines() if line.startswith("- ")]
+    return []
+
+
+def test_every_crisis_training_example_is_caught_by_a_pattern():
+    examples = _examples(ROOT / "data" / "nlu" / "crisis.yml", "crisis")
+    missed = [e for e in examples if not is_crisis(e)]
+    assert len(examples) >= 45 and missed == []
+
+
+def test_held_out_crisis_examples_are_caught():
+    examples = _examples(ROOT / "tests" / "nlu_heldout.yml", "crisis")
+    missed = [e for e in examples if not is_crisis(e)]
+    assert len(missed) <= 1, missed
+
+
+def test_ordinary_stress_is_not_a_crisis():
+    lines = (ROOT / "tests" / "data" / "crisis_negatives.txt").read_text(encoding="utf-8").splitlines()
+    negatives = [line for line in lines if line.strip() and not line.startswith("#")]
+    assert len(negatives) >= 30
+    assert [n for n in negatives if is_crisis(n)] == []
+
+
+@pytest.mark.parametrize("text", ["ik zie het niet meer zitten", "Ik wil dood", "ik wil er een eind aan maken",
+                                  "IK WIL NIET MEER LEVEN", "ik denk aan zelfmoord"])
+def test_issue_examples(text):
+    assert is_crisis(text)
+
+
+@pytest.mark.parametrize("text", ["", None, "/checkin_start", "ik ben doodmoe", "werkdruk is hoog"])
+def test_no_alarm(text):
+    assert not is_crisis(text)
