@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Text
+from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
@@ -30,7 +30,7 @@ MAX_BAD_CODES = 3
 _RESET_COUNTERS = {"checkin_unclear": 0, "checkin_offer_skip": False}
 
 
-def reset_events(keep_team: bool = True) -> List[Dict[Text, Any]]:
+def reset_events(keep_team: bool = True) -> list[dict[str, Any]]:
     """Clear the answers of a (finished or abandoned) check-in from the conversation."""
     events = [SlotSet(d, None) for d in DIMENSIONS]
     events += [SlotSet("consent", None), SlotSet("checkin_stopped", None)]
@@ -40,7 +40,7 @@ def reset_events(keep_team: bool = True) -> List[Dict[Text, Any]]:
     return events
 
 
-def _unclear(dispatcher: CollectingDispatcher, tracker: Tracker, slot: Text) -> Dict[Text, Any]:
+def _unclear(dispatcher: CollectingDispatcher, tracker: Tracker, slot: str) -> dict[str, Any]:
     """Count an unclear answer: re-ask, then offer "Overslaan", then skip."""
     count = int(tracker.get_slot("checkin_unclear") or 0) + 1
     if count >= MAX_UNCLEAR:
@@ -56,16 +56,16 @@ def _unclear(dispatcher: CollectingDispatcher, tracker: Tracker, slot: Text) -> 
 class ValidateCheckinForm(FormValidationAction):
     """Reads the team code, consent and the five answers; "stop" ends the form."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_checkin_form"
 
     async def required_slots(
         self,
-        domain_slots: List[Text],
+        domain_slots: list[str],
         dispatcher: CollectingDispatcher,
         tracker: Tracker,
         domain: DomainDict,
-    ) -> List[Text]:
+    ) -> list[str]:
         # Nothing more to ask once the person stopped or said no: the form ends and
         # action_checkin_submit says goodbye without storing anything.
         if tracker.get_slot("checkin_stopped") or tracker.get_slot("consent") is False:
@@ -74,7 +74,7 @@ class ValidateCheckinForm(FormValidationAction):
 
     async def extract_team_code(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
+    ) -> dict[str, Any]:
         if tracker.get_slot("requested_slot") == "team_code":
             return {"team_code": (tracker.latest_message or {}).get("text")}
         if tracker.get_slot("team_code"):
@@ -84,7 +84,7 @@ class ValidateCheckinForm(FormValidationAction):
 
     def validate_team_code(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
+    ) -> dict[str, Any]:
         typed = tracker.get_slot("requested_slot") == "team_code"
         if typed and parse_score(value).kind is Kind.STOP:
             return {"team_code": None, "checkin_stopped": True}
@@ -102,7 +102,7 @@ class ValidateCheckinForm(FormValidationAction):
 
     def validate_consent(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
+    ) -> dict[str, Any]:
         text = value if isinstance(value, str) else None
         if parse_score(text).kind is Kind.STOP:
             return {"consent": None, "checkin_stopped": True}
@@ -111,7 +111,7 @@ class ValidateCheckinForm(FormValidationAction):
             dispatcher.utter_message(response="utter_consent_unclear")
         return {"consent": answer}
 
-    def _score(self, slot: Text, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker) -> Dict[Text, Any]:
+    def _score(self, slot: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
         answer = parse_score(value if isinstance(value, str) else None, slot)
         if answer.kind is Kind.STOP:
             return {slot: None, "checkin_stopped": True}
@@ -140,16 +140,16 @@ class ValidateCheckinForm(FormValidationAction):
 class ActionCheckinReset(Action):
     """Start every check-in clean (answers of an interrupted one are never reused)."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_checkin_reset"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         return reset_events()
 
 
-def format_tools(tools: List[Tool]) -> Text:
+def format_tools(tools: list[Tool]) -> str:
     lines = []
     for tool in tools:
         name = f"[{tool.naam}]({tool.url})" if tool.url else tool.naam
@@ -160,12 +160,12 @@ def format_tools(tools: List[Tool]) -> Text:
 class ActionCheckinSubmit(Action):
     """Store the finished check-in, then reflect and suggest tools. Says "opgeslagen" only after a commit."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_checkin_submit"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         if tracker.get_slot("checkin_stopped"):
             dispatcher.utter_message(response="utter_checkin_stopped")
             return reset_events()
@@ -173,8 +173,11 @@ class ActionCheckinSubmit(Action):
             dispatcher.utter_message(response="utter_checkin_no_consent")
             return reset_events()
 
-        scores = {d: v if isinstance(v, int) and not isinstance(v, bool) else None for d in DIMENSIONS
-                  for v in [tracker.get_slot(d)]}
+        scores = {
+            d: v if isinstance(v, int) and not isinstance(v, bool) else None
+            for d in DIMENSIONS
+            for v in [tracker.get_slot(d)]
+        }
         try:
             result = checkin.save_checkin(tracker.sender_id, tracker.get_slot("team_code"), scores)
         except checkin.UnknownTeam:
@@ -209,7 +212,7 @@ class ActionCheckinSubmit(Action):
         return reset_events()
 
 
-def format_history(weeks: List[checkin.HistoryWeek]) -> Text:
+def format_history(weeks: list[checkin.HistoryWeek]) -> str:
     labels = dimension_labels()
     lines = []
     for item in weeks:
@@ -221,12 +224,12 @@ def format_history(weeks: List[checkin.HistoryWeek]) -> Text:
 class ActionCheckinHistory(Action):
     """Show the person their own recent weeks. Only ever their own: keyed by their pseudonym."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_checkin_history"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         try:
             weeks = checkin.history(tracker.sender_id)
         except SQLAlchemyError:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -12,11 +12,11 @@ from bot.services.catalogue import intent_labels, topic_labels
 MAX_CANDIDATES = 3
 
 
-def candidate_buttons(message: Dict[Text, Any]) -> List[Dict[Text, Text]]:
+def candidate_buttons(message: dict[str, Any]) -> list[dict[str, str]]:
     """Buttons for the best candidates: knowledge topics from the ResponseSelector, other intents."""
     labels = topic_labels()
     intents = intent_labels()
-    buttons: List[Dict[Text, Text]] = []
+    buttons: list[dict[str, str]] = []
     for item in message.get("intent_ranking") or []:
         name = item.get("name")
         if name == "kennis":
@@ -24,7 +24,7 @@ def candidate_buttons(message: Dict[Text, Any]) -> List[Dict[Text, Text]]:
             for candidate in ranking[:2]:
                 key = (candidate.get("intent_response_key") or "").partition("/")[2]
                 if key in labels:
-                    payload = '/kennis_vervolg{"onderwerp":"%s"}' % key
+                    payload = f'/kennis_vervolg{{"onderwerp":"{key}"}}'
                     buttons.append({"title": labels[key], "payload": payload})
         elif name in intents:
             buttons.append({"title": intents[name], "payload": f"/{name}"})
@@ -36,12 +36,12 @@ def candidate_buttons(message: Dict[Text, Any]) -> List[Dict[Text, Text]]:
 class ActionDefaultAskAffirmation(Action):
     """First stage of the two-stage fallback: "Bedoel je ...?" with the top candidates."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_default_ask_affirmation"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         buttons = candidate_buttons(tracker.latest_message or {})
         if not buttons:
             dispatcher.utter_message(response="utter_ask_rephrase")

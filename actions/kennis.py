@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Text
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -15,7 +15,7 @@ from bot.services.topics import FALLBACK, OUT_OF_SCOPE, count_topic
 logger = logging.getLogger(__name__)
 
 
-def _count(tracker: Tracker, topic: Text) -> None:
+def _count(tracker: Tracker, topic: str) -> None:
     """Count a topic for the team; a database problem must never cost the user their answer."""
     try:
         count_topic(known_team_code(tracker), topic)
@@ -26,12 +26,12 @@ def _count(tracker: Tracker, topic: Text) -> None:
 class ActionKennisVervolg(Action):
     """A follow-up button was clicked: give the answer of that topic and count it."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_kennis_vervolg"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         topic = tracker.get_slot("onderwerp")
         if topic not in topic_labels():
             dispatcher.utter_message(response="utter_default")
@@ -44,12 +44,12 @@ class ActionKennisVervolg(Action):
 class ActionTelOnderwerp(Action):
     """After a knowledge answer, out-of-scope reply or fallback: count it for the team."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_tel_onderwerp"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         message = tracker.latest_message or {}
         intent = (message.get("intent") or {}).get("name")
         if intent == "kennis":

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Text
+from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
@@ -18,12 +18,12 @@ logger = logging.getLogger(__name__)
 
 
 class ValidateDeleteForm(FormValidationAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_delete_form"
 
     def validate_delete_confirm(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
+    ) -> dict[str, Any]:
         answer = parse_yes_no(value if isinstance(value, str) else None)
         # Anything but a clear "ja" keeps the data: deleting is not undoable.
         return {"delete_confirm": bool(answer)}
@@ -32,12 +32,12 @@ class ValidateDeleteForm(FormValidationAction):
 class ActionDeleteMyData(Action):
     """Delete all check-ins of this person after they confirmed."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_delete_my_data"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         confirmed = tracker.get_slot("delete_confirm") is True
         events = [SlotSet("delete_confirm", None)]
         if not confirmed:

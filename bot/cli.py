@@ -10,6 +10,7 @@ import argparse
 import json
 import logging
 import sys
+import time
 from typing import Callable
 
 Handler = Callable[[argparse.Namespace], int]
@@ -60,6 +61,91 @@ def cmd_team_rotate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_team_list(args: argparse.Namespace) -> int:
+    from bot.services.teams import find_school_id, list_teams
+    from bot.settings import get_settings
+
+    school_id = find_school_id(args.school)
+    if school_id is None:
+        print(f"Unknown school {args.school!r}.", file=sys.stderr)
+        return 1
+    base = get_settings().public_base_url
+    _print_json([
+        {"team": t.name, "team_code": t.code, "size": t.size, "is_demo": t.is_demo,
+         "join_link": f"{base}/chat?team={t.code}"}
+        for t in list_teams(school_id)
+    ])
+    return 0
+
+
+def _read_password() -> tuple[str, bool]:
+    """The password piped on stdin (first line), or a generated one; True when generated."""
+    from bot.services.coordinators import generate_password
+
+    if not sys.stdin.isatty():
+        password = sys.stdin.readline().rstrip("\r\n")
+        if password:
+            return password, False
+    return generate_password(), True
+
+
+def cmd_coordinator_create(args: argparse.Namespace) -> int:
+    from bot.services.coordinators import create_coordinator
+
+    password, generated = _read_password()
+    info = create_coordinator(args.school, args.email, password)
+    result = {"school": info.school_name, "email": info.email}
+    if generated:
+        result["password"] = password
+        result["note"] = "Generated password: shown only this once. Pipe a password on stdin to choose one."
+    _print_json(result)
+    return 0
+
+
+def cmd_insights(args: argparse.Namespace) -> int:
+    from bot.services.signals import insights_json, team_insights
+    from bot.services.teams import find_team
+
+    team = find_team(args.team)
+    if team is None:
+        print(f"Unknown team code {args.team!r}.", file=sys.stderr)
+        return 1
+    data = insights_json(team_insights(team.id, n_weeks=args.weeks))
+    if args.json:
+        _print_json(data)
+        return 0
+    print(f"{data['team']} ({data['school']}), minimum group size {data['min_group']}")
+    for week in data["weeks"]:
+        if week["suppressed"]:
+            print(f"  {week['week']}  {week['reason']}")
+            continue
+        means = "  ".join(
+            f"{dim}={cell['mean'] if cell.get('mean') is not None else '-'}" for dim, cell in week["dimensions"].items()
+        )
+        print(f"  {week['week']}  n={week['n']:<3} {means}")
+    for signal in data["signals"]:
+        print(f"  * {signal['text']}")
+    return 0
+
+
+def cmd_demo_seed(args: argparse.Namespace) -> int:
+    from bot.demo import demo_seed
+
+    started = time.monotonic()
+
+    def progress(done: int, total: int, checkins: int) -> None:
+        rate = checkins / max(time.monotonic() - started, 1e-6)
+        print(f"\r[demo-seed] teams {done}/{total}  check-ins {checkins:,}  ({rate:,.0f}/s)",
+              end="", file=sys.stderr, flush=True)
+
+    result = demo_seed(args.teams, args.members, args.weeks, args.seed, teams_per_school=args.teams_per_school,
+                       batch_size=args.batch_size, progress=progress)
+    print(file=sys.stderr)
+    _print_json({"schools": result.schools, "teams": result.teams, "checkins": result.checkins,
+                 "topic_counts": result.topic_counts, "seconds": round(result.seconds, 1)})
+    return 0
+
+
 def cmd_serve(_args: argparse.Namespace) -> int:
     from bot.serve import serve
 
@@ -107,6 +193,34 @@ def build_parser() -> argparse.ArgumentParser:
     p = team.add_parser("rotate-code", help="give a team a new code; the old one stops working")
     p.add_argument("--code", required=True, help="the team's current code")
     p.set_defaults(func=cmd_team_rotate)
+    p = team.add_parser("list", help="the teams of a school with their codes and join links (JSON)")
+    p.add_argument("--school", required=True, help="school name")
+    p.set_defaults(func=cmd_team_list)
+
+    coordinator = sub.add_parser("coordinator", help="dashboard accounts").add_subparsers(
+        dest="coordinator_command", required=True
+    )
+    p = coordinator.add_parser(
+        "create", help="create a coordinator; password from stdin when piped, else generated and printed once"
+    )
+    p.add_argument("--school", required=True, help="school name (created when new)")
+    p.add_argument("--email", required=True, help="e-mail address, used to log in")
+    p.set_defaults(func=cmd_coordinator_create)
+
+    p = sub.add_parser("insights", help="a team's last weeks as shown on the dashboard (suppression applied)")
+    p.add_argument("--team", required=True, help="team code")
+    p.add_argument("--weeks", type=int, default=8, help="number of ISO weeks (default 8)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_insights)
+
+    p = sub.add_parser("demo-seed", help="bulk-insert synthetic check-ins and topic counts (marked demo)")
+    p.add_argument("--teams", type=int, required=True, help="number of teams")
+    p.add_argument("--members", type=int, required=True, help="people per team")
+    p.add_argument("--weeks", type=int, required=True, help="ISO weeks, ending this week")
+    p.add_argument("--seed", type=int, default=1, help="random seed (also names the schools)")
+    p.add_argument("--teams-per-school", type=int, default=8, help="teams per demo school (default 8)")
+    p.add_argument("--batch-size", type=int, default=20_000, help="rows per INSERT batch (default 20000)")
+    p.set_defaults(func=cmd_demo_seed)
 
     sub.add_parser("serve", help="start action server, Rasa and web app (used by make run)").set_defaults(
         func=cmd_serve

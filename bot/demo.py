@@ -1,24 +1,186 @@
-"""Demo data created on first start (DEMO_DATA=true, the default; set false in production)."""
+"""Demo data: the demo school on first start, and synthetic check-ins for demos and benchmarks.
+
+Everything made here is marked: schools and teams have ``is_demo=True`` and synthetic
+check-ins have a ``person_key`` starting with ``demo-`` (real keys are 64 hex digits), so
+demo rows can be found and removed without touching anything a real person entered.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import random
+import time
+from dataclasses import dataclass
+from typing import Callable
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, insert, select
 
+from bot.services.catalogue import topic_labels
+from bot.services.teams import new_code
+from bot.services.topics import FALLBACK, OUT_OF_SCOPE
+from bot.services.weeks import IsoWeek, last_weeks, this_week
 from bot.settings import Settings
 from bot.storage.db import transaction
-from bot.storage.models import Team
+from bot.storage.models import DIMENSIONS, CheckIn, School, Team, TopicCount
 
 DEMO_SCHOOL = "Demoschool De Regenboog (DEMO)"
 DEMO_TEAM = "Demoteam bovenbouw (DEMO)"
+DEMO_TEAM_2 = "Demoteam onderbouw (DEMO)"
 DEMO_EMAIL = "demo-coordinator@example.org"
+#: Prefix of the person_key of every synthetic check-in.
+DEMO_KEY_PREFIX = "demo-"
+
+Progress = Callable[[int, int, int], None]
+
+
+def demo_person_key(*parts: object) -> str:
+    """A 64-character key for a synthetic person, recognisable by its ``demo-`` prefix."""
+    digest = hashlib.sha256(":".join(map(str, parts)).encode("utf-8")).hexdigest()
+    return (DEMO_KEY_PREFIX + digest)[:64]
+
+
+def _clamp(value: float) -> int:
+    return min(5, max(1, round(value)))
+
+
+def scores_with_mean(rng: random.Random, n: int, mean: float) -> list[int]:
+    """``n`` plausible scores 1-5 whose average is ``mean`` (to 1/n), spread realistically."""
+    scores = [_clamp(rng.gauss(mean, 0.8)) for _ in range(n)]
+    target = min(5 * n, max(n, round(mean * n)))
+    while sum(scores) != target:
+        step = 1 if sum(scores) < target else -1
+        options = [i for i, s in enumerate(scores) if 1 <= s + step <= 5]
+        scores[rng.choice(options)] += step
+    return scores
+
+
+# --------------------------------------------------------------------------- first start
+
+#: The demo team's story over 8 weeks (oldest first): respondents and the mean per dimension.
+#: Week 4 has only 4 respondents, so the dashboard shows the suppression notice and hides
+#: the school total of that week; werkdruk drops three weeks in a row to a low 2.5.
+_DEMO_STORY = {
+    DEMO_TEAM: {
+        "size": 12,
+        "respondents": [9, 10, 9, 4, 10, 9, 10, 11],
+        "energie": [3.6, 3.5, 3.6, 3.0, 3.4, 3.3, 3.4, 3.2],
+        "werkdruk": [3.4, 3.3, 3.5, 3.0, 3.6, 3.3, 3.0, 2.5],
+        "verbinding": [4.1, 4.2, 4.0, 3.8, 4.2, 4.3, 4.1, 4.3],
+        "waardering": [3.2, 3.3, 3.1, 3.0, 3.3, 3.2, 3.4, 3.3],
+        "plezier": [3.8, 3.7, 3.9, 3.5, 3.8, 3.9, 3.6, 3.7],
+        "skipped": {},
+        "topics": {
+            7: {"werkdruk": 5, "fundament_onboarding": 3, "amplitie": 2, "piramide": 1,
+                FALLBACK: 2, OUT_OF_SCOPE: 1},
+            6: {"werkdruk": 3, "healthy_mind_platter": 3, FALLBACK: 1},
+            5: {"fundament_maatje": 4, "uitval": 1},
+        },
+    },
+    DEMO_TEAM_2: {
+        "size": 9,
+        "respondents": [6, 7, 6, 5, 7, 6, 7, 6],
+        "energie": [3.5, 3.6, 3.4, 3.6, 3.5, 3.7, 3.6, 3.7],
+        "werkdruk": [3.2, 3.1, 3.3, 3.2, 3.4, 3.3, 3.5, 3.4],
+        "verbinding": [3.9, 3.8, 4.0, 3.9, 4.0, 3.8, 3.9, 4.0],
+        "waardering": [3.6, 3.5, 3.7, 3.6, 3.5, 3.6, 3.6, 3.7],
+        "plezier": [4.1, 4.0, 4.2, 4.1, 4.0, 4.2, 4.1, 4.2],
+        # Week index 5: two of the six skip the waardering question -> 4 answers, hidden.
+        "skipped": {(5, "waardering"): 2},
+        "topics": {7: {"healthy_mind_platter": 3, "fundament_verbinding": 4, FALLBACK: 1}},
+    },
+}
+
+
+def _insert_demo_story(team_ids: dict[str, int], until: IsoWeek) -> int:
+    """Insert the scripted demo check-ins and topic counts; returns the number of check-ins."""
+    weeks = last_weeks(8, until)
+    rng = random.Random(2024)  # noqa: S311 - synthetic demo data, not security
+    rows: list[dict] = []
+    topic_rows: list[dict] = []
+    for team_name, story in _DEMO_STORY.items():
+        team_id = team_ids[team_name]
+        members = [demo_person_key("ensure_demo", team_name, m) for m in range(story["size"])]
+        for i, week in enumerate(weeks):
+            n = story["respondents"][i]
+            people = rng.sample(members, n)
+            per_dim: dict[str, list[int | None]] = {
+                d: list(scores_with_mean(rng, n, story[d][i])) for d in DIMENSIONS
+            }
+            for (week_index, dim), skipped in story["skipped"].items():
+                if week_index == i:
+                    per_dim[dim][:skipped] = [None] * skipped
+            for j, key in enumerate(people):
+                rows.append({"team_id": team_id, "person_key": key, "iso_year": week.year, "iso_week": week.week,
+                             **{d: per_dim[d][j] for d in DIMENSIONS}})
+            for topic, count in story["topics"].get(i, {}).items():
+                topic_rows.append({"team_id": team_id, "iso_year": week.year, "iso_week": week.week,
+                                   "topic": topic, "count": count})
+    with transaction() as session:
+        session.execute(insert(CheckIn.__table__), rows)
+        if topic_rows:
+            session.execute(insert(TopicCount.__table__), topic_rows)
+    return len(rows)
+
+
+def refresh_demo_data(until: IsoWeek | None = None) -> bool:
+    """Give the demo school two teams and 8 recent weeks of demo check-ins.
+
+    Runs on every start: when this week has no demo check-ins yet (first start, or the
+    demo data has aged), the demo rows of the demo teams - check-ins with a ``demo-`` key
+    and the demo teams' topic counts - are replaced. Returns True when data was written.
+    """
+    now = until or this_week()
+    with transaction() as session:
+        school = session.execute(
+            select(School).where(School.name == DEMO_SCHOOL, School.is_demo.is_(True))
+        ).scalar_one_or_none()
+        if school is None:
+            return False
+        teams = {t.name: t for t in school.teams if t.is_demo}
+        if DEMO_TEAM not in teams:
+            return False
+        if DEMO_TEAM_2 not in teams:
+            second = Team(school=school, name=DEMO_TEAM_2, code=new_code(), size=_DEMO_STORY[DEMO_TEAM_2]["size"],
+                          is_demo=True)
+            session.add(second)
+            session.flush()
+            teams[DEMO_TEAM_2] = second
+        team_ids = {name: teams[name].id for name in _DEMO_STORY}
+        current = session.execute(
+            select(func.count()).select_from(CheckIn).where(
+                CheckIn.team_id == team_ids[DEMO_TEAM], CheckIn.iso_year == now.year, CheckIn.iso_week == now.week,
+                CheckIn.person_key.like(f"{DEMO_KEY_PREFIX}%"),
+            )
+        ).scalar_one()
+        if current:
+            return False
+        ids = list(team_ids.values())
+        session.execute(
+            delete(CheckIn)
+            .where(CheckIn.team_id.in_(ids), CheckIn.person_key.like(f"{DEMO_KEY_PREFIX}%"))
+            .execution_options(synchronize_session=False)
+        )
+        session.execute(
+            delete(TopicCount).where(TopicCount.team_id.in_(ids)).execution_options(synchronize_session=False)
+        )
+    _insert_demo_story(team_ids, now)
+    return True
+
+
+def _demo_team_code() -> str | None:
+    with transaction() as session:
+        return session.execute(
+            select(Team.code).join(School).where(School.name == DEMO_SCHOOL, Team.name == DEMO_TEAM)
+        ).scalar_one_or_none()
 
 
 def ensure_demo(settings: Settings) -> str:
-    """On an empty database, create a clearly marked demo team and coordinator.
+    """On an empty database, create a clearly marked demo school, two teams and a coordinator.
 
-    Returns the text to print: how to try everything, or why nothing was created.
+    Also keeps the demo check-ins recent (see :func:`refresh_demo_data`), so the dashboard
+    shows trends right away. Returns the text to print: how to try everything, or why
+    nothing was created.
     """
     if not settings.demo_data:
         return "[demo] DEMO_DATA is off: no demo data. Create a team with `python -m bot team create`."
@@ -29,18 +191,144 @@ def ensure_demo(settings: Settings) -> str:
         from bot.services.coordinators import create_coordinator, generate_password
         from bot.services.teams import create_team
 
-        team = create_team(DEMO_SCHOOL, DEMO_TEAM, size=12, is_demo=True)
+        create_team(DEMO_SCHOOL, DEMO_TEAM, size=_DEMO_STORY[DEMO_TEAM]["size"], is_demo=True)
+        create_team(DEMO_SCHOOL, DEMO_TEAM_2, size=_DEMO_STORY[DEMO_TEAM_2]["size"], is_demo=True)
         password = generate_password()
         create_coordinator(DEMO_SCHOOL, DEMO_EMAIL, password, is_demo=True)
-        info_file.write_text(json.dumps({"team_code": team.code, "email": DEMO_EMAIL, "password": password}))
+        info_file.write_text(json.dumps({"email": DEMO_EMAIL, "password": password}))
         info_file.chmod(0o600)
     if not info_file.exists():
         return "[demo] the database already has teams; no demo data created."
+    refresh_demo_data()
     demo = json.loads(info_file.read_text())
-    base = f"http://localhost:{settings.web_port}"
+    code = _demo_team_code() or demo.get("team_code", "?")
+    base = settings.public_base_url
     return (
         "\n=== Try it (DEMO DATA, marked as such; turn off with DEMO_DATA=false) ===\n"
-        f"  Chat as a teacher:   {base}/chat?team={demo['team_code']}\n"
+        f"  Chat as a teacher:   {base}/chat?team={code}\n"
         f"  Coordinator login:   {base}/dashboard  e-mail {demo['email']}  password {demo['password']}\n"
         f"  REST:  curl -s localhost:5005/webhooks/rest/webhook -d '{{\"sender\":\"a\",\"message\":\"hoi\"}}'\n"
     )
+
+
+# --------------------------------------------------------------------------- demo-seed
+
+
+@dataclass(frozen=True)
+class SeedResult:
+    schools: int
+    teams: int
+    checkins: int
+    topic_counts: int
+    seconds: float
+
+
+def _create_seed_teams(n_teams: int, members: int, seed: int, teams_per_school: int) -> list[int]:
+    """Create the demo schools and teams in one transaction; returns the team ids."""
+    n_schools = -(-n_teams // teams_per_school)
+    names = [f"Demo-seed {seed}: school {i + 1} (DEMO)" for i in range(n_schools)]
+    with transaction() as session:
+        taken = session.execute(select(School.name).where(School.name.in_(names))).scalars().first()
+        if taken:
+            raise ValueError(f"School {taken!r} exists already: demo data with seed {seed} was made before; "
+                             "use another --seed.")
+        schools = [School(name=name, is_demo=True) for name in names]
+        session.add_all(schools)
+        session.flush()
+        teams = [
+            Team(school_id=schools[i // teams_per_school].id, name=f"Team {i % teams_per_school + 1} (DEMO)",
+                 code=new_code(), size=members, is_demo=True)
+            for i in range(n_teams)
+        ]
+        session.add_all(teams)
+        session.flush()
+        return [t.id for t in teams]
+
+
+def _team_rows(rng: random.Random, team_id: int, seed: int, members: int, weeks: list[IsoWeek]):
+    """Synthetic check-ins of one team: a base level and a slow drift per dimension,
+    a personal offset per member, weekly participation, now and then a skipped item."""
+    base = {d: rng.uniform(2.7, 4.1) for d in DIMENSIONS}
+    drift = {d: rng.gauss(0, 0.04) for d in DIMENSIONS}
+    turnout = rng.uniform(0.55, 0.95)
+    people = [(demo_person_key("seed", seed, team_id, m), {d: rng.gauss(0, 0.45) for d in DIMENSIONS})
+              for m in range(members)]
+    walk = dict.fromkeys(DIMENSIONS, 0.0)
+    for w, week in enumerate(weeks):
+        for d in DIMENSIONS:
+            walk[d] += rng.gauss(0, 0.08)
+        level = {d: base[d] + drift[d] * w + walk[d] for d in DIMENSIONS}
+        for key, offset in people:
+            if rng.random() > turnout:
+                continue
+            row = {"team_id": team_id, "person_key": key, "iso_year": week.year, "iso_week": week.week}
+            for d in DIMENSIONS:
+                row[d] = None if rng.random() < 0.04 else _clamp(rng.gauss(level[d] + offset[d], 0.55))
+            yield row
+
+
+def _topic_rows(rng: random.Random, team_id: int, weeks: list[IsoWeek], topics: list[str]):
+    for week in weeks:
+        counts: dict[str, int] = {}
+        if rng.random() < 0.7:
+            for topic in rng.sample(topics, rng.randint(1, 4)):
+                counts[topic] = 1 + int(rng.expovariate(0.5))
+        if rng.random() < 0.5:
+            counts[FALLBACK] = rng.randint(1, 3)
+        if rng.random() < 0.3:
+            counts[OUT_OF_SCOPE] = rng.randint(1, 2)
+        for topic, count in counts.items():
+            yield {"team_id": team_id, "iso_year": week.year, "iso_week": week.week, "topic": topic, "count": count}
+
+
+def demo_seed(
+    n_teams: int,
+    members: int,
+    n_weeks: int,
+    seed: int,
+    teams_per_school: int = 8,
+    batch_size: int = 20_000,
+    until: IsoWeek | None = None,
+    progress: Progress | None = None,
+) -> SeedResult:
+    """Fill the database with realistic synthetic check-ins and topic counts (all marked demo).
+
+    Inserts with Core ``executemany`` in batches of ``batch_size`` rows, one transaction
+    per batch; ``progress(teams_done, teams_total, checkins_so_far)`` is called per batch.
+    """
+    if min(n_teams, members, n_weeks, teams_per_school, batch_size) < 1:
+        raise ValueError("--teams, --members, --weeks, --teams-per-school and the batch size must be at least 1.")
+    started = time.monotonic()
+    rng = random.Random(seed)  # noqa: S311 - synthetic demo data, not security
+    weeks = last_weeks(n_weeks, until)
+    team_ids = _create_seed_teams(n_teams, members, seed, teams_per_school)
+    topics = sorted(topic_labels())
+    checkins = topic_total = 0
+    batch: list[dict] = []
+    topic_batch: list[dict] = []
+
+    def flush() -> None:
+        nonlocal checkins, topic_total
+        with transaction() as session:
+            if batch:
+                session.execute(insert(CheckIn.__table__), batch)
+            if topic_batch:
+                session.execute(insert(TopicCount.__table__), topic_batch)
+        checkins += len(batch)
+        topic_total += len(topic_batch)
+        batch.clear()
+        topic_batch.clear()
+
+    for done, team_id in enumerate(team_ids, start=1):
+        for row in _team_rows(rng, team_id, seed, members, weeks):
+            batch.append(row)
+            if len(batch) >= batch_size:
+                flush()
+                if progress:
+                    progress(done - 1, len(team_ids), checkins)
+        topic_batch.extend(_topic_rows(rng, team_id, weeks, topics))
+    flush()
+    if progress:
+        progress(len(team_ids), len(team_ids), checkins)
+    n_schools = -(-n_teams // teams_per_school)
+    return SeedResult(n_schools, n_teams, checkins, topic_total, time.monotonic() - started)

@@ -115,9 +115,7 @@ def install_pipeline_package(
         if standin:
             init_py = pkg_dir / f"{lang}_{short}" / "__init__.py"
             init_py.write_text(
-                _STANDIN_INIT.format(
-                    marker=STANDIN_MARKER, name=name, version=MODEL_VERSION, command=INSTALL_COMMAND
-                ),
+                _STANDIN_INIT.format(marker=STANDIN_MARKER, name=name, version=MODEL_VERSION, command=INSTALL_COMMAND),
                 encoding="utf-8",
             )
         cmd = [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation"]

@@ -70,17 +70,36 @@ def services(settings: Settings) -> list[Service]:
         Service(
             "rasa",
             [
-                str(BIN / "rasa"), "run", "--model", str(MODEL_PATH), "--endpoints", "endpoints.yml",
-                "--credentials", "credentials.yml", "--port", rasa_port, "--interface", interface,
-                "--cors", f"http://{settings.web_host}:{settings.web_port}",
-                "--cors", f"http://localhost:{settings.web_port}",
+                str(BIN / "rasa"),
+                "run",
+                "--model",
+                str(MODEL_PATH),
+                "--endpoints",
+                "endpoints.yml",
+                "--credentials",
+                "credentials.yml",
+                "--port",
+                rasa_port,
+                "--interface",
+                interface,
+                "--cors",
+                f"http://{settings.web_host}:{settings.web_port}",
+                "--cors",
+                f"http://localhost:{settings.web_port}",
             ],
             f"http://127.0.0.1:{rasa_port}/",
         ),
         Service(
             "web",
-            [str(BIN / "python"), "-m", "waitress", f"--host={settings.web_host}", f"--port={settings.web_port}",
-             "--call", "bot.web.app:create_app"],
+            [
+                str(BIN / "python"),
+                "-m",
+                "waitress",
+                f"--host={settings.web_host}",
+                f"--port={settings.web_port}",
+                "--call",
+                "bot.web.app:create_app",
+            ],
             f"http://127.0.0.1:{settings.web_port}/healthz",
         ),
     ]
@@ -132,16 +151,20 @@ def serve(wait_timeout: float = 300.0) -> int:
     while pending and not stopping:
         for service in list(pending):
             if service.process.poll() is not None:
-                print(f"[serve] {service.name} stopped during start-up (exit {service.process.returncode}).",
-                      file=sys.stderr)
+                print(
+                    f"[serve] {service.name} stopped during start-up (exit {service.process.returncode}).",
+                    file=sys.stderr,
+                )
                 _stop(running)
                 return 1
             if _up(service.health_url):
                 print(f"[serve] {service.name} is up ({service.health_url})", flush=True)
                 pending.remove(service)
         if time.monotonic() - started > wait_timeout:
-            print(f"[serve] {', '.join(s.name for s in pending)} did not start within {wait_timeout:.0f} s.",
-                  file=sys.stderr)
+            print(
+                f"[serve] {', '.join(s.name for s in pending)} did not start within {wait_timeout:.0f} s.",
+                file=sys.stderr,
+            )
             _stop(running)
             return 1
         time.sleep(0.5)
@@ -155,8 +178,10 @@ def serve(wait_timeout: float = 300.0) -> int:
     while not stopping:
         for service in running:
             if service.process.poll() is not None:
-                print(f"[serve] {service.name} exited ({service.process.returncode}); stopping the others.",
-                      file=sys.stderr)
+                print(
+                    f"[serve] {service.name} exited ({service.process.returncode}); stopping the others.",
+                    file=sys.stderr,
+                )
                 stopping, exit_code = True, 1
         time.sleep(0.5)
     print("[serve] stopping ...", flush=True)

@@ -76,6 +76,8 @@ class Settings:
     web_host: str
     web_port: int
     secure_cookies: bool
+    #: Address people use to reach the web app: join links and widget snippets start with it.
+    public_base_url: str = "http://localhost:8000"
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -98,6 +100,7 @@ class Settings:
             web_host=os.environ.get("WEB_HOST", "127.0.0.1"),
             web_port=_env_int("WEB_PORT", 8000),
             secure_cookies=_env_bool("SECURE_COOKIES", False),
+            public_base_url=(os.environ.get("PUBLIC_BASE_URL") or "http://localhost:8000").rstrip("/"),
         )
 
 

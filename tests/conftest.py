@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -18,9 +18,9 @@ POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg2://postgr
 
 
 def _reset_caches() -> None:
+    from bot.services import catalogue
     from bot.settings import get_settings
     from bot.storage import db
-    from bot.services import catalogue
 
     get_settings.cache_clear()
     db.get_engine.cache_clear()

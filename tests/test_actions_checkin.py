@@ -42,8 +42,7 @@ def make_tracker(
     all_slots = {name: None for name in domain()["slots"]}
     all_slots.update({"checkin_unclear": 0, "checkin_offer_skip": False})
     all_slots.update(slots or {})
-    message = {"text": text, "intent": {"name": intent, "confidence": 1.0}, "entities": [],
-               "metadata": metadata or {}}
+    message = {"text": text, "intent": {"name": intent, "confidence": 1.0}, "entities": [], "metadata": metadata or {}}
     events = [{"event": "user", "text": text, "parse_data": message, "metadata": metadata or {}}]
     events += [{"event": "slot", "name": k, "value": v} for k, v in (extracted or {}).items()]
     all_slots.update(extracted or {})
@@ -69,8 +68,17 @@ def answering(slot: str, text: str, **slots: Any) -> Tracker:
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("4", 4), ("vier", 4), ("4/5", 4), ("ruim voldoende", 4), ("gaat wel", 3), ("slecht", 2),
-     ("super", 5), ("😊", 4), ("😩", 1)],
+    [
+        ("4", 4),
+        ("vier", 4),
+        ("4/5", 4),
+        ("ruim voldoende", 4),
+        ("gaat wel", 3),
+        ("slecht", 2),
+        ("super", 5),
+        ("😊", 4),
+        ("😩", 1),
+    ],
 )
 async def test_answers_people_type_are_understood(db, text, expected):
     slots, responses = await run_validation(answering("energie", text))
@@ -119,8 +127,9 @@ async def submit(sender: str, team_code: str, scores: dict[str, Any]) -> list[st
 
 async def test_submit_stores_one_row_and_reflects(db):
     team = create_team("School A", "Team 1")
-    responses = await submit("s1", team.code, {"energie": 5, "werkdruk": 1, "verbinding": 4,
-                                               "waardering": SKIPPED, "plezier": 3})
+    responses = await submit(
+        "s1", team.code, {"energie": 5, "werkdruk": 1, "verbinding": 4, "waardering": SKIPPED, "plezier": 3}
+    )
     assert responses[0] == "utter_checkin_saved"
     assert "utter_checkin_sterk_energie" in responses
     assert "utter_checkin_aandacht_werkdruk" in responses

@@ -12,12 +12,37 @@ from bot.text.answers import Kind, parse_score, parse_yes_no
 @pytest.mark.parametrize(
     ("text", "value"),
     [
-        ("4", 4), (" 4 ", 4), ("4/5", 4), ("4 van de 5", 4), ("een 4", 4), ("ik geef het een 4", 4),
-        ("vier", 4), ("Vier!", 4), ("één", 1), ("twee", 2), ("drie", 3), ("vijf", 5),
-        ("ruim voldoende", 4), ("Ruim voldoende.", 4), ("gaat wel", 3), ("Gaat wel hoor", None),
-        ("slecht", 2), ("heel slecht", 1), ("super", 5), ("suuper", 5), ("geweldug", 5), ("top!", 5),
-        ("niet goed", 2), ("niet slecht", 3), ("matig", 2), ("prima", 4), ("😊", 4), ("😩", 1),
-        ("😐", 3), ("👍", 4), ("😁😁", 5),
+        ("4", 4),
+        (" 4 ", 4),
+        ("4/5", 4),
+        ("4 van de 5", 4),
+        ("een 4", 4),
+        ("ik geef het een 4", 4),
+        ("vier", 4),
+        ("Vier!", 4),
+        ("één", 1),
+        ("twee", 2),
+        ("drie", 3),
+        ("vijf", 5),
+        ("ruim voldoende", 4),
+        ("Ruim voldoende.", 4),
+        ("gaat wel", 3),
+        ("Gaat wel hoor", None),
+        ("slecht", 2),
+        ("heel slecht", 1),
+        ("super", 5),
+        ("suuper", 5),
+        ("geweldug", 5),
+        ("top!", 5),
+        ("niet goed", 2),
+        ("niet slecht", 3),
+        ("matig", 2),
+        ("prima", 4),
+        ("😊", 4),
+        ("😩", 1),
+        ("😐", 3),
+        ("👍", 4),
+        ("😁😁", 5),
     ],
 )
 def test_scores(text, value):
@@ -30,8 +55,25 @@ def test_scores(text, value):
 
 @pytest.mark.parametrize(
     "text",
-    ["", "   ", "3,5", "3.5", "10", "7/10", "2 of 3", "0", "6", "banaan", "😊😩", "x" * 5000,
-     "<script>alert(1)</script>", "'; DROP TABLE checkins; --", "{{ 7*7 }}", "\u202eevil", "\x00\x01"],
+    [
+        "",
+        "   ",
+        "3,5",
+        "3.5",
+        "10",
+        "7/10",
+        "2 of 3",
+        "0",
+        "6",
+        "banaan",
+        "😊😩",
+        "x" * 5000,
+        "<script>alert(1)</script>",
+        "'; DROP TABLE checkins; --",
+        "{{ 7*7 }}",
+        "\u202eevil",
+        "\x00\x01",
+    ],
 )
 def test_unclear_inputs_are_never_turned_into_a_score(text):
     assert parse_score(text).kind is Kind.UNCLEAR
@@ -54,8 +96,17 @@ def test_workload_words_point_the_right_way():
 
 @pytest.mark.parametrize(
     ("text", "value"),
-    [("ja", True), ("Ja, ik doe mee", True), ("jazeker", True), ("👍", True), ("nee", False),
-     ("Nee, liever niet", False), ("nope", False), ("misschien", None), ("", None)],
+    [
+        ("ja", True),
+        ("Ja, ik doe mee", True),
+        ("jazeker", True),
+        ("👍", True),
+        ("nee", False),
+        ("Nee, liever niet", False),
+        ("nope", False),
+        ("misschien", None),
+        ("", None),
+    ],
 )
 def test_yes_no(text, value):
     assert parse_yes_no(text) is value

@@ -39,8 +39,16 @@ def test_ordinary_stress_is_not_a_crisis():
     assert [n for n in negatives if is_crisis(n)] == []
 
 
-@pytest.mark.parametrize("text", ["ik zie het niet meer zitten", "Ik wil dood", "ik wil er een eind aan maken",
-                                  "IK WIL NIET MEER LEVEN", "ik denk aan zelfmoord"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ik zie het niet meer zitten",
+        "Ik wil dood",
+        "ik wil er een eind aan maken",
+        "IK WIL NIET MEER LEVEN",
+        "ik denk aan zelfmoord",
+    ],
+)
 def test_issue_examples(text):
     assert is_crisis(text)
 

@@ -42,7 +42,10 @@ def test_standin_loads_through_the_same_path_and_warns(package_dir, caplog):
         nlp = spacy.load("nl_teststandin_sm")
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert any("STAND-IN" in w and "spacy download nl_core_news_sm-3.4.0" in w for w in warnings)
-    assert [t.lemma_ for t in nlp("gesprekken liep")] == ["gesprek", "lopen"]  # lookup lemmatizer from spacy-lookups-data
+    assert [t.lemma_ for t in nlp("gesprekken liep")] == [
+        "gesprek",
+        "lopen",
+    ]  # lookup lemmatizer from spacy-lookups-data
 
 
 def test_missing_package_is_reported():

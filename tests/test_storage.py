@@ -22,8 +22,18 @@ def test_migrations_create_every_table(any_db):
 
 def test_analytics_tables_hold_no_identifier_or_text_columns(any_db):
     columns = {c["name"] for c in inspect(get_engine(any_db)).get_columns("checkins")}
-    assert columns == {"id", "team_id", "person_key", "iso_year", "iso_week",
-                       "energie", "werkdruk", "verbinding", "waardering", "plezier"}
+    assert columns == {
+        "id",
+        "team_id",
+        "person_key",
+        "iso_year",
+        "iso_week",
+        "energie",
+        "werkdruk",
+        "verbinding",
+        "waardering",
+        "plezier",
+    }
 
 
 def test_second_checkin_in_same_week_replaces_first(any_db):

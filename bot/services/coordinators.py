@@ -43,8 +43,9 @@ def create_coordinator(school: str, email: str, password: str, is_demo: bool = F
         if session.execute(select(Coordinator).where(Coordinator.email == email)).scalar_one_or_none():
             raise ValueError(f"A coordinator with e-mail {email} already exists.")
         school_row = get_or_create_school(session, school.strip(), is_demo=is_demo)
-        row = Coordinator(school=school_row, email=email, password_hash=generate_password_hash(password),
-                          is_demo=is_demo)
+        row = Coordinator(
+            school=school_row, email=email, password_hash=generate_password_hash(password), is_demo=is_demo
+        )
         session.add(row)
         session.flush()
         return CoordinatorInfo(row.id, row.email, school_row.id, school_row.name, row.is_demo)

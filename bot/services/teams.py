@@ -73,6 +73,11 @@ def create_team(school: str, team: str, size: int | None = None, is_demo: bool =
         raise ValueError("Team size must be at least 1.")
     with transaction() as session:
         school_row = get_or_create_school(session, school_name, is_demo=is_demo)
+        duplicate = session.execute(
+            select(Team.id).where(Team.school_id == school_row.id, Team.name == team_name)
+        ).first()
+        if duplicate:
+            raise ValueError(f"School {school_name!r} already has a team named {team_name!r}.")
         row = Team(school=school_row, name=team_name, code=new_code(), size=size, is_demo=is_demo)
         session.add(row)
         session.flush()
@@ -97,3 +102,34 @@ def rotate_code(team_id: int) -> str:
             raise LookupError(f"No team with id {team_id}.")
         row.code = new_code()
         return row.code
+
+
+def get_team(team_id: int) -> TeamInfo | None:
+    """The team with this id, or None."""
+    with transaction() as session:
+        row = session.get(Team, team_id)
+        return _info(row) if row else None
+
+
+def list_teams(school_id: int) -> list[TeamInfo]:
+    """All teams of a school, by name."""
+    with transaction() as session:
+        rows = session.execute(select(Team).where(Team.school_id == school_id).order_by(Team.name)).scalars().all()
+        return [_info(row) for row in rows]
+
+
+def find_school_id(name: str) -> int | None:
+    """The id of the school with exactly this name, or None."""
+    with transaction() as session:
+        return session.execute(select(School.id).where(School.name == name.strip())).scalar_one_or_none()
+
+
+def set_team_size(team_id: int, size: int | None) -> None:
+    """Change the number of staff in a team (None: unknown); used for participation."""
+    if size is not None and size < 1:
+        raise ValueError("Team size must be at least 1.")
+    with transaction() as session:
+        row = session.get(Team, team_id)
+        if row is None:
+            raise LookupError(f"No team with id {team_id}.")
+        row.size = size

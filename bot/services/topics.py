@@ -27,9 +27,7 @@ def count_topic(team_code: str | None, topic: str, week: IsoWeek | None = None) 
     when = week or this_week()
     with transaction() as session:
         insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
-        stmt = insert(TopicCount).values(
-            team_id=team.id, iso_year=when.year, iso_week=when.week, topic=topic, count=1
-        )
+        stmt = insert(TopicCount).values(team_id=team.id, iso_year=when.year, iso_week=when.week, topic=topic, count=1)
         stmt = stmt.on_conflict_do_update(
             index_elements=["team_id", "iso_year", "iso_week", "topic"],
             set_={"count": TopicCount.count + 1},

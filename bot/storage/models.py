@@ -112,9 +112,7 @@ class TopicCount(Base):
     topic = Column(String(64), nullable=False)
     count = Column(Integer, nullable=False, default=0)
 
-    __table_args__ = (
-        UniqueConstraint("team_id", "iso_year", "iso_week", "topic", name="uq_topic_counts_key"),
-    )
+    __table_args__ = (UniqueConstraint("team_id", "iso_year", "iso_week", "topic", name="uq_topic_counts_key"),)
 
 
 class Coordinator(Base):

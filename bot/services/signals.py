@@ -1,0 +1,493 @@
+"""Team signals: weekly aggregates per team with a minimum group size, trends and flags.
+
+Everything a coordinator sees comes from here, and every figure passes the privacy rules
+of docs/PRIVACY.md first:
+
+* A team-week is shown only when at least ``min_group`` people answered; otherwise only
+  "te weinig reacties om te tonen (minimaal N)" - not even its n.
+* Per dimension, n counts the people who answered that question (NULL = skipped); a
+  question with fewer than ``min_group`` answers is hidden, the rest of the week stays.
+* Subtraction rule: a school total is shown only when none of its teams is hidden for
+  that measure, so "total minus the shown teams" never reveals a hidden team. (Hiding a
+  second team instead would not help: each team's own page shows its figures.)
+* Signals, trends and next steps are computed from shown figures only, so they never
+  leak a hidden week; topic counts follow the rule in docs/PRIVACY.md.
+
+Aggregation happens in SQL (one GROUP BY per page); the rules are pure functions on the
+aggregates (:func:`present_week`, :func:`present_school_week`) so they can be tested
+exhaustively (tests/test_signals_privacy.py).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable, Mapping
+
+import yaml
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.orm import Session
+
+from bot.services.catalogue import CATALOGUE_DIR, Tool, dimension_labels, next_steps_by_level, topic_labels
+from bot.services.teams import TeamInfo, get_team, list_teams
+from bot.services.topics import FALLBACK, OUT_OF_SCOPE
+from bot.services.weeks import IsoWeek, last_weeks
+from bot.settings import MIN_GROUP_FLOOR, get_settings
+from bot.storage.db import transaction
+from bot.storage.models import DIMENSIONS, CheckIn, School, TopicCount
+
+logger = logging.getLogger(__name__)
+
+#: Weeks on the dashboard and in ``python -m bot insights``.
+DEFAULT_WEEKS = 8
+#: A dimension mean at or below this (scale 1-5) is flagged as low.
+LOW_MEAN = 2.5
+#: A dimension mean at or above this is named as a strength.
+STRONG_MEAN = 4.0
+#: A drop of at least this much since the previous week is flagged.
+BIG_DROP = 0.5
+#: Below this share of the team taking part, participation is flagged.
+LOW_PARTICIPATION = 0.5
+#: A mean below this (without a flag) still makes a dimension a focus for next steps.
+FOCUS_MEAN = 3.0
+#: A knowledge topic is listed only with at least this many questions in the week.
+TOPIC_MIN_COUNT = 3
+#: Pseudo-topics: questions the assistant could not help with.
+CANT_HELP = (OUT_OF_SCOPE, FALLBACK)
+
+SHOWN, EMPTY, SUPPRESSED = "shown", "empty", "suppressed"
+LEVEL_ATTENTION, LEVEL_INFO, LEVEL_POSITIVE = "aandacht", "info", "positief"
+SCORES = (1, 2, 3, 4, 5)
+
+
+@lru_cache(maxsize=1)
+def texts(path: Path = CATALOGUE_DIR / "signalen.yml") -> dict:
+    """The Dutch texts of signals, privacy notices and CSV headings."""
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def nl_number(value: float, decimals: int = 1) -> str:
+    """3.456 -> "3,5" (Dutch decimal comma)."""
+    return f"{value:.{decimals}f}".replace(".", ",")
+
+
+def suppression_text(key: str, min_group: int) -> str:
+    return texts()["onderdrukt"][key].format(min_group=min_group)
+
+
+# --------------------------------------------------------------------------- aggregates
+
+
+@dataclass(frozen=True)
+class RawDim:
+    """SQL aggregate of one dimension in one group: answers, their sum, counts of 1..5."""
+
+    n: int = 0
+    total: int = 0
+    counts: tuple[int, int, int, int, int] = (0, 0, 0, 0, 0)
+
+    def __add__(self, other: "RawDim") -> "RawDim":
+        return RawDim(self.n + other.n, self.total + other.total,
+                      tuple(a + b for a, b in zip(self.counts, other.counts)))  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class RawWeek:
+    """SQL aggregate of one group (team or school) in one week. Never shown as is."""
+
+    n: int = 0
+    dims: Mapping[str, RawDim] = field(default_factory=lambda: {d: RawDim() for d in DIMENSIONS})
+
+    def __add__(self, other: "RawWeek") -> "RawWeek":
+        return RawWeek(self.n + other.n, {d: self.dims[d] + other.dims[d] for d in DIMENSIONS})
+
+
+@dataclass(frozen=True)
+class DimensionFigure:
+    """What may be shown of one dimension: figures when ``status == SHOWN``, else a reason."""
+
+    status: str
+    n: int | None = None
+    mean: float | None = None
+    distribution: tuple[int, ...] | None = None
+    reason: str | None = None
+
+    @property
+    def shown(self) -> bool:
+        return self.status == SHOWN
+
+
+@dataclass(frozen=True)
+class WeekFigures:
+    """What may be shown of one group in one week."""
+
+    week: IsoWeek
+    status: str
+    n: int | None
+    participation: float | None
+    reason: str | None
+    dims: dict[str, DimensionFigure]
+
+    @property
+    def shown(self) -> bool:
+        return self.status == SHOWN
+
+
+def _check_min_group(min_group: int | None) -> int:
+    value = get_settings().min_group if min_group is None else min_group
+    if value < MIN_GROUP_FLOOR:
+        raise ValueError(f"The minimum group size is never below {MIN_GROUP_FLOOR}.")
+    return value
+
+
+def present_week(week: IsoWeek, raw: RawWeek, min_group: int, size: int | None = None) -> WeekFigures:
+    """Apply the minimum group size to one team-week (pure; see the module docstring)."""
+    if raw.n == 0:
+        empty = DimensionFigure(EMPTY, n=0)
+        return WeekFigures(week, EMPTY, 0, 0.0 if size else None, None, {d: empty for d in DIMENSIONS})
+    if raw.n < min_group:
+        reason = suppression_text("te_weinig", min_group)
+        hidden = DimensionFigure(SUPPRESSED, reason=reason)
+        return WeekFigures(week, SUPPRESSED, None, None, reason, {d: hidden for d in DIMENSIONS})
+    dims: dict[str, DimensionFigure] = {}
+    for dim in DIMENSIONS:
+        agg = raw.dims[dim]
+        if agg.n == 0:
+            dims[dim] = DimensionFigure(EMPTY, n=0)
+        elif agg.n < min_group:
+            dims[dim] = DimensionFigure(SUPPRESSED, reason=suppression_text("te_weinig_antwoorden", min_group))
+        else:
+            dims[dim] = DimensionFigure(SHOWN, n=agg.n, mean=agg.total / agg.n, distribution=agg.counts)
+    participation = round(raw.n / size, 3) if size else None
+    return WeekFigures(week, SHOWN, raw.n, participation, None, dims)
+
+
+@dataclass(frozen=True)
+class SchoolWeek:
+    """One week of a school: each team's figures and the school total, all safe to show."""
+
+    week: IsoWeek
+    teams: dict[int, WeekFigures]
+    total: WeekFigures
+
+
+def present_school_week(
+    week: IsoWeek, raw_by_team: Mapping[int, RawWeek], sizes: Mapping[int, int | None], min_group: int
+) -> SchoolWeek:
+    """Teams and school total for one week, with the subtraction rule applied (pure).
+
+    Each measure (respondents; each dimension) is a family of cells: one per team plus
+    the total. The total of a family is shown only when no team cell of that family is
+    hidden, so the total is always the sum of shown cells and reveals nothing new.
+    Distributions are not given for the total (the page does not show them).
+    """
+    teams = {tid: present_week(week, raw, min_group, sizes.get(tid)) for tid, raw in raw_by_team.items()}
+    raw_total = sum(raw_by_team.values(), RawWeek())
+    reason = suppression_text("terugrekenen", min_group)
+    base = present_week(week, raw_total, min_group, None)
+    if any(t.status == SUPPRESSED for t in teams.values()):
+        hidden = DimensionFigure(SUPPRESSED, reason=reason)
+        return SchoolWeek(week, teams, WeekFigures(week, SUPPRESSED, None, None, reason,
+                                                   {d: hidden for d in DIMENSIONS}))
+    dims = {}
+    for dim in DIMENSIONS:
+        cell = base.dims[dim]
+        if any(t.dims[dim].status == SUPPRESSED for t in teams.values()):
+            dims[dim] = DimensionFigure(SUPPRESSED, reason=reason)
+        elif cell.shown:
+            dims[dim] = DimensionFigure(SHOWN, n=cell.n, mean=cell.mean)
+        else:
+            # No team hidden, so the total is a sum of shown cells; below min_group it can
+            # only come from empty teams and is then empty itself.
+            dims[dim] = cell
+    # No team is hidden, so every team has 0 or >= min_group respondents and so has the total.
+    all_sizes = [sizes.get(tid) for tid in teams]
+    participation = None
+    if base.status == SHOWN and all_sizes and all(all_sizes):
+        participation = round(raw_total.n / sum(all_sizes), 3)  # type: ignore[arg-type]
+    return SchoolWeek(week, teams, WeekFigures(week, base.status, base.n, participation, None, dims))
+
+
+def _weeks_clause(weeks: Iterable[IsoWeek]):
+    """``(iso_year, iso_week) in weeks`` written so the (team_id, iso_year, iso_week) index applies."""
+    by_year: dict[int, list[int]] = {}
+    for w in weeks:
+        by_year.setdefault(w.year, []).append(w.week)
+    return or_(*(and_(CheckIn.iso_year == year, CheckIn.iso_week.in_(nums)) for year, nums in by_year.items()))
+
+
+def aggregate(session: Session, team_ids: list[int], weeks: list[IsoWeek]) -> dict[tuple[int, IsoWeek], RawWeek]:
+    """Respondents, per-dimension answers, sums and score counts per team-week, in one GROUP BY."""
+    if not team_ids or not weeks:
+        return {}
+    columns = [CheckIn.team_id, CheckIn.iso_year, CheckIn.iso_week, func.count().label("n")]
+    for dim in DIMENSIONS:
+        col = getattr(CheckIn, dim)
+        columns.append(func.count(col).label(f"{dim}_n"))
+        columns.append(func.coalesce(func.sum(col), 0).label(f"{dim}_sum"))
+        columns.extend(func.sum(case((col == s, 1), else_=0)).label(f"{dim}_{s}") for s in SCORES)
+    stmt = (
+        select(*columns)
+        .where(CheckIn.team_id.in_(team_ids), _weeks_clause(weeks))
+        .group_by(CheckIn.team_id, CheckIn.iso_year, CheckIn.iso_week)
+    )
+    result: dict[tuple[int, IsoWeek], RawWeek] = {}
+    for row in session.execute(stmt).mappings():
+        dims = {
+            d: RawDim(int(row[f"{d}_n"]), int(row[f"{d}_sum"]), tuple(int(row[f"{d}_{s}"]) for s in SCORES))
+            for d in DIMENSIONS
+        }
+        result[(row["team_id"], IsoWeek(row["iso_year"], row["iso_week"]))] = RawWeek(int(row["n"]), dims)
+    return result
+
+
+def _topic_counts(session: Session, team_id: int, week: IsoWeek) -> dict[str, int]:
+    rows = session.execute(
+        select(TopicCount.topic, func.sum(TopicCount.count))
+        .where(TopicCount.team_id == team_id, TopicCount.iso_year == week.year, TopicCount.iso_week == week.week)
+        .group_by(TopicCount.topic)
+    ).all()
+    return {topic: int(count) for topic, count in rows if count}
+
+
+# --------------------------------------------------------------------------- topics
+
+
+@dataclass(frozen=True)
+class TopicFigure:
+    topic: str
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class TopicSummary:
+    """Topic counts of one team-week, after the topic rule of docs/PRIVACY.md."""
+
+    week: IsoWeek | None
+    status: str
+    reason: str | None = None
+    topics: tuple[TopicFigure, ...] = ()
+    #: Some topics had fewer than TOPIC_MIN_COUNT questions and are not listed.
+    others_hidden: bool = False
+    #: Questions the assistant could not help with (pseudo-topics), by key.
+    cant_help: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def cant_help_total(self) -> int:
+        return sum(self.cant_help.values())
+
+
+def present_topics(week: IsoWeek | None, week_status: str, counts: Mapping[str, int], min_group: int) -> TopicSummary:
+    """Topics only for a shown team-week, and each knowledge topic only with >= TOPIC_MIN_COUNT questions."""
+    if week is None or week_status != SHOWN:
+        return TopicSummary(week, SUPPRESSED, suppression_text("onderwerpen_te_weinig", min_group))
+    labels = topic_labels()
+    listed = sorted(
+        (TopicFigure(t, labels.get(t, t), c) for t, c in counts.items() if t not in CANT_HELP and c >= TOPIC_MIN_COUNT),
+        key=lambda f: (-f.count, f.label),
+    )
+    others = any(0 < c < TOPIC_MIN_COUNT for t, c in counts.items() if t not in CANT_HELP)
+    cant_help = {t: counts.get(t, 0) for t in CANT_HELP}
+    status = SHOWN if listed or others or any(cant_help.values()) else EMPTY
+    return TopicSummary(week, status, None, tuple(listed), others, cant_help)
+
+
+# --------------------------------------------------------------------------- signals
+
+
+@dataclass(frozen=True)
+class Signal:
+    kind: str
+    level: str
+    dimension: str | None
+    week: IsoWeek
+    text: str
+
+
+def _rounded(cell: DimensionFigure) -> float | None:
+    return round(cell.mean, 1) if cell.shown and cell.mean is not None else None
+
+
+def compute_signals(
+    weeks: list[WeekFigures], size: int | None, topics: TopicSummary, min_group: int
+) -> tuple[list[Signal], list[str], IsoWeek | None]:
+    """Signals in plain Dutch, the dimensions that need attention, and the week they are about.
+
+    Only shown figures are used (rounded as displayed), never hidden weeks or answers, and
+    ``weeks`` must be consecutive ISO weeks, oldest first.
+    """
+    t = texts()["signalen"]
+    labels = dimension_labels()
+    shown_idx = [i for i, w in enumerate(weeks) if w.shown]
+    if not shown_idx:
+        week = weeks[-1].week
+        return [Signal("geen_week", LEVEL_INFO, None, week,
+                       t["geen_week"].format(weken=len(weeks), min_group=min_group))], [], None
+    b = shown_idx[-1]
+    basis = weeks[b]
+    attention: list[Signal] = []
+    info: list[Signal] = []
+    positive: list[Signal] = []
+    focus: dict[str, float] = {}
+    if b != len(weeks) - 1:
+        info.append(Signal("laatste_week_te_weinig", LEVEL_INFO, None, basis.week, t["laatste_week_te_weinig"].format(
+            laatste=weeks[-1].week.week, week=basis.week.week, min_group=min_group)))
+    for dim in DIMENSIONS:
+        series = [_rounded(w.dims[dim]) for w in weeks[: b + 1]]
+        now = series[b]
+        if now is None:
+            continue
+        values = {"dimensie": labels[dim], "week": basis.week.week, "gemiddelde": nl_number(now), "naar": nl_number(now)}
+        last4 = series[b - 3: b + 1] if b >= 3 else []
+        if len(last4) == 4 and all(v is not None for v in last4) and all(
+            a > c for a, c in zip(last4, last4[1:])  # type: ignore[operator]
+        ):
+            attention.append(Signal("daling_drie_weken", LEVEL_ATTENTION, dim, basis.week, t["daling_drie_weken"].format(
+                **values, van=nl_number(last4[0]), week_van=weeks[b - 3].week.week)))  # type: ignore[arg-type]
+            focus[dim] = now
+        elif b >= 1 and series[b - 1] is not None and series[b - 1] - now >= BIG_DROP - 1e-9:  # type: ignore[operator]
+            attention.append(Signal("sterke_daling", LEVEL_ATTENTION, dim, basis.week, t["sterke_daling"].format(
+                **values, van=nl_number(series[b - 1]), week_van=weeks[b - 1].week.week)))  # type: ignore[arg-type]
+            focus[dim] = now
+        if now <= LOW_MEAN:
+            attention.append(Signal("laag", LEVEL_ATTENTION, dim, basis.week, t["laag"].format(**values)))
+            focus[dim] = now
+        elif now >= STRONG_MEAN:
+            positive.append(Signal("sterk", LEVEL_POSITIVE, dim, basis.week, t["sterk"].format(**values)))
+        if now < FOCUS_MEAN:
+            focus.setdefault(dim, now)
+    if size and basis.participation is not None and basis.participation < LOW_PARTICIPATION:
+        info.append(Signal("deelname_laag", LEVEL_INFO, None, basis.week,
+                           t["deelname_laag"].format(week=basis.week.week, n=basis.n, grootte=size)))
+    if topics.status == SHOWN and topics.week == basis.week and topics.cant_help_total >= TOPIC_MIN_COUNT:
+        info.append(Signal("niet_geholpen", LEVEL_INFO, None, basis.week,
+                           t["niet_geholpen"].format(week=basis.week.week, aantal=topics.cant_help_total)))
+    order = list(DIMENSIONS)
+    weak = sorted(focus, key=lambda d: (focus[d], order.index(d)))
+    return attention + info + positive, weak, basis.week
+
+
+# --------------------------------------------------------------------------- use cases
+
+
+@dataclass(frozen=True)
+class TeamInsights:
+    """Everything the team page, the CSV export and ``python -m bot insights`` show."""
+
+    team: TeamInfo
+    min_group: int
+    weeks: list[WeekFigures]
+    basis_week: IsoWeek | None
+    signals: list[Signal]
+    weak: list[str]
+    topics: TopicSummary
+    next_steps: dict[str, list[Tool]]
+
+    @property
+    def latest(self) -> WeekFigures:
+        return self.weeks[-1]
+
+    @property
+    def basis(self) -> WeekFigures | None:
+        return next((w for w in self.weeks if w.week == self.basis_week), None)
+
+
+def team_insights(
+    team_id: int, n_weeks: int = DEFAULT_WEEKS, until: IsoWeek | None = None, min_group: int | None = None
+) -> TeamInsights:
+    """The last ``n_weeks`` weeks of a team (oldest first), with signals and next steps."""
+    min_group = _check_min_group(min_group)
+    team = get_team(team_id)
+    if team is None:
+        raise LookupError(f"No team with id {team_id}.")
+    weeks = last_weeks(n_weeks, until)
+    with transaction() as session:
+        raw = aggregate(session, [team.id], weeks)
+        figures = [present_week(w, raw.get((team.id, w), RawWeek()), min_group, team.size) for w in weeks]
+        shown = [f for f in figures if f.shown]
+        basis_week = shown[-1].week if shown else None
+        counts = _topic_counts(session, team.id, basis_week) if basis_week else {}
+    topics = present_topics(basis_week, SHOWN if basis_week else SUPPRESSED, counts, min_group)
+    signals, weak, basis_week = compute_signals(figures, team.size, topics, min_group)
+    return TeamInsights(team, min_group, figures, basis_week, signals, weak, topics, next_steps_by_level(weak))
+
+
+@dataclass(frozen=True)
+class SchoolOverview:
+    school_id: int
+    school_name: str
+    min_group: int
+    teams: list[TeamInfo]
+    weeks: list[SchoolWeek]  # oldest first
+
+    def week(self, week: IsoWeek) -> SchoolWeek | None:
+        return next((w for w in self.weeks if w.week == week), None)
+
+
+def school_overview(
+    school_id: int, n_weeks: int = DEFAULT_WEEKS, until: IsoWeek | None = None, min_group: int | None = None
+) -> SchoolOverview:
+    """All teams of a school and the school total for the last ``n_weeks`` weeks."""
+    min_group = _check_min_group(min_group)
+    teams = list_teams(school_id)
+    weeks = last_weeks(n_weeks, until)
+    with transaction() as session:
+        school = session.get(School, school_id)
+        if school is None:
+            raise LookupError(f"No school with id {school_id}.")
+        raw = aggregate(session, [t.id for t in teams], weeks)
+        name = school.name
+    sizes = {t.id: t.size for t in teams}
+    school_weeks = [
+        present_school_week(w, {t.id: raw.get((t.id, w), RawWeek()) for t in teams}, sizes, min_group) for w in weeks
+    ]
+    return SchoolOverview(school_id, name, min_group, teams, school_weeks)
+
+
+# --------------------------------------------------------------------------- JSON
+
+
+def _dimension_json(cell: DimensionFigure) -> dict:
+    if cell.status == SUPPRESSED:
+        return {"suppressed": True, "reason": cell.reason}
+    if cell.status == EMPTY:
+        return {"suppressed": False, "n": 0, "mean": None}
+    return {"suppressed": False, "n": cell.n, "mean": round(cell.mean, 2) if cell.mean is not None else None,
+            "distribution": dict(zip((str(s) for s in SCORES), cell.distribution or ()))}
+
+
+def week_json(fig: WeekFigures) -> dict:
+    data: dict = {"week": fig.week.label(), "suppressed": fig.status == SUPPRESSED, "n": fig.n}
+    if fig.status == SUPPRESSED:
+        data["reason"] = fig.reason
+    data["participation"] = fig.participation
+    data["dimensions"] = {d: _dimension_json(c) for d, c in fig.dims.items()}
+    return data
+
+
+def insights_json(ins: TeamInsights) -> dict:
+    """The JSON of ``python -m bot insights --json``: only figures that may be shown."""
+    topics = ins.topics
+    return {
+        "school": ins.team.school_name,
+        "team": ins.team.name,
+        "team_size": ins.team.size,
+        "min_group": ins.min_group,
+        "weeks": [week_json(w) for w in ins.weeks],
+        "signals_week": ins.basis_week.label() if ins.basis_week else None,
+        "signals": [{"kind": s.kind, "level": s.level, "dimension": s.dimension, "text": s.text}
+                    for s in ins.signals],
+        "topics": {
+            "week": topics.week.label() if topics.week else None,
+            "suppressed": topics.status == SUPPRESSED,
+            "reason": topics.reason,
+            "min_count": TOPIC_MIN_COUNT,
+            "topics": [{"topic": f.topic, "label": f.label, "count": f.count} for f in topics.topics],
+            "others_hidden": topics.others_hidden,
+            "cant_help": dict(topics.cant_help) if topics.status != SUPPRESSED else None,
+        },
+        "next_steps": {level: [t.id for t in tools] for level, tools in ins.next_steps.items()},
+    }

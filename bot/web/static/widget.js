@@ -1,0 +1,572 @@
+/*
+ * Chat widget of the Welbevinden-assistent (Rasa 3.6, SocketIO channel).
+ *
+ * Plain ES2017, no build step. It needs three vendored libraries, served next to this
+ * file from /static/vendor/: socket.io-client (window.io), DOMPurify and marked. A page
+ * that does not load them itself (an intranet page with only the embed snippet) gets
+ * them from the same origin as this script.
+ *
+ * Mounting: into #welbevinden-chat when the page has it (the stand-alone /chat page),
+ * otherwise into a floating panel with an open/close button that this script creates.
+ * Settings come from data-* attributes on the container, else on this <script> element:
+ *   data-rasa-url   Rasa server (default http://localhost:5005); socket.io path /socket.io
+ *   data-team-code  team code, sent as metadata (customData.team_code) with every message
+ *
+ * Safety: what people type is only ever set as textContent. Bot text is markdown,
+ * rendered by marked and then cleaned by DOMPurify with a small allow-list.
+ */
+(function () {
+  'use strict';
+
+  const SCRIPT = document.currentScript;
+  if (window.WelbevindenChat) {
+    return; // included twice (page template + CMS block): one widget is enough
+  }
+  window.WelbevindenChat = true; // claimed; replaced by the widget once it is built
+
+  const DEFAULT_RASA_URL = 'http://localhost:5005';
+  const SESSION_KEY = 'welbevinden.session';
+  const CONVERSATION_KEY = 'welbevinden.conversation';
+  const REPLY_TIMEOUT_MS = 10000;
+  const MAX_INPUT_CHARS = 2000;
+  const MAX_STORED_MESSAGES = 200;
+
+  const TEXT = {
+    title: 'Welbevinden-assistent',
+    close: 'Sluiten',
+    log: 'Gesprek met de Welbevinden-assistent',
+    label: 'Je bericht',
+    placeholder: 'Typ je vraag of antwoord…',
+    send: 'Verstuur',
+    typing: 'De assistent typt…',
+    bot: 'Assistent: ',
+    user: 'Jij: ',
+    choices: 'Antwoordmogelijkheden',
+    newWindow: ' (opent in een nieuw venster)',
+    empty: 'Typ eerst een bericht, of kies een van de knoppen.',
+    unavailable: 'De assistent is nu niet bereikbaar. Probeer het later opnieuw.',
+  };
+
+  // Bot markdown may only produce these elements and this one attribute.
+  const PURIFY_CONFIG = {
+    ALLOWED_TAGS: ['p', 'strong', 'em', 'ul', 'ol', 'li', 'a', 'br', 'code'],
+    ALLOWED_ATTR: ['href'],
+    ALLOWED_URI_REGEXP: /^(?:https?:|mailto:|tel:)/i,
+    RETURN_DOM_FRAGMENT: true,
+  };
+
+  /* ------------------------------------------------------------------ helpers */
+
+  // Where this script came from: the vendor files and the stylesheet live next to it.
+  const BASE_URL = (() => {
+    try {
+      return new URL('.', SCRIPT && SCRIPT.src ? SCRIPT.src : window.location.href).href;
+    } catch (e) {
+      return '/static/';
+    }
+  })();
+
+  function el(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function srOnly(text) {
+    return el('span', 'wb-sr-only', text);
+  }
+
+  // A random session id. crypto.randomUUID exists only on https:// and localhost, so an
+  // intranet on plain http gets the same kind of random v4 UUID from getRandomValues.
+  function randomId() {
+    const c = window.crypto;
+    if (typeof c.randomUUID === 'function') return c.randomUUID();
+    const b = c.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 0x0f) | 0x40; // version 4
+    b[8] = (b[8] & 0x3f) | 0x80; // variant 10xx
+    const hex = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  }
+
+  // Storage can be blocked by privacy settings; the widget then forgets on reload.
+  function storageGet(store, key) {
+    try {
+      return window[store].getItem(key);
+    } catch (e) {
+      return null;
+    }
+  }
+
+  function storageSet(store, key, value) {
+    try {
+      window[store].setItem(key, value);
+    } catch (e) {
+      /* full or blocked: not worth bothering the user */
+    }
+  }
+
+  function loadScript(src) {
+    return new Promise((resolve, reject) => {
+      const script = document.createElement('script');
+      script.src = src;
+      script.async = false;
+      script.addEventListener('load', resolve);
+      script.addEventListener('error', () => reject(new Error(`Could not load ${src}`)));
+      document.head.appendChild(script);
+    });
+  }
+
+  function loadVendorScripts() {
+    const needed = [];
+    if (typeof window.io !== 'function') needed.push('vendor/socket.io.min.js');
+    if (!window.DOMPurify) needed.push('vendor/purify.min.js');
+    if (!window.marked) needed.push('vendor/marked.umd.js');
+    return Promise.all(needed.map((file) => loadScript(BASE_URL + file)));
+  }
+
+  function ensureStylesheet() {
+    const href = BASE_URL + 'widget.css';
+    const links = Array.from(document.querySelectorAll('link[rel="stylesheet"]'));
+    if (links.some((link) => link.href === href)) return;
+    const link = document.createElement('link');
+    link.rel = 'stylesheet';
+    link.href = href;
+    document.head.appendChild(link);
+  }
+
+  const ESCAPES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+  function escapeHtml(text) {
+    return String(text).replace(/[&<>"']/g, (c) => ESCAPES[c]);
+  }
+
+  let markdown = null;
+
+  // Our own marked instance (the host page may use marked with other settings). HTML in
+  // bot text is shown as text, never parsed, and images become their alt text.
+  function markdownParser() {
+    if (!markdown) {
+      markdown = new window.marked.Marked({ gfm: true, breaks: true, async: false });
+      markdown.use({
+        renderer: {
+          html: ({ text }) => escapeHtml(text),
+          image: ({ text }) => escapeHtml(text),
+        },
+      });
+    }
+    return markdown;
+  }
+
+  // Bot text -> safe DOM nodes: markdown, then DOMPurify with the allow-list as a second
+  // line of defence.
+  function renderMarkdown(text) {
+    const fragment = window.DOMPurify.sanitize(markdownParser().parse(text), PURIFY_CONFIG);
+    fragment.querySelectorAll('a').forEach((link) => {
+      if (!link.getAttribute('href')) {
+        // DOMPurify dropped an unsafe href (javascript: and the like): keep the words only.
+        link.replaceWith(document.createTextNode(link.textContent));
+        return;
+      }
+      link.setAttribute('target', '_blank');
+      link.setAttribute('rel', 'noopener noreferrer');
+      link.appendChild(srOnly(TEXT.newWindow));
+    });
+    return fragment;
+  }
+
+  // Rasa's socketio channel sends buttons as quick_replies; other outputs as buttons.
+  function normaliseButtons(list) {
+    if (!Array.isArray(list)) return [];
+    return list
+      .filter((b) => b && typeof b.title === 'string' && typeof b.payload === 'string')
+      .map((b) => ({ title: b.title, payload: b.payload }));
+  }
+
+  /* ------------------------------------------------------------------ widget */
+
+  class ChatWidget {
+    constructor(container, config) {
+      this.container = container;
+      this.config = config;
+      this.messages = []; // {from: 'bot'|'user', text, buttons, used, chosen, node}
+      this.pending = []; // sent before Rasa confirmed the session
+      this.socket = null;
+      this.confirmed = false;
+      this.greeted = false;
+      this.replyTimer = null;
+      this.typing = null;
+      this.unavailableShown = false;
+      this.sessionId = storageGet('localStorage', SESSION_KEY);
+      if (!this.sessionId) {
+        this.sessionId = randomId();
+        storageSet('localStorage', SESSION_KEY, this.sessionId);
+      }
+      this.build();
+      this.restore();
+    }
+
+    build() {
+      const uid = `wb-${Math.random().toString(36).slice(2, 8)}`;
+      const floating = this.config.floating;
+      this.container.classList.add('wb-root');
+
+      if (floating) {
+        this.launcher = el('button', 'wb-launcher', TEXT.title);
+        this.launcher.type = 'button';
+        this.launcher.setAttribute('aria-expanded', 'false');
+        this.launcher.setAttribute('aria-controls', `${uid}-panel`);
+        this.launcher.addEventListener('click', () => this.toggle());
+        this.container.appendChild(this.launcher);
+      }
+
+      const panel = el('div', floating ? 'wb-chat wb-chat--floating' : 'wb-chat');
+      panel.id = `${uid}-panel`;
+      this.panel = panel;
+
+      if (floating) {
+        panel.hidden = true;
+        const header = el('div', 'wb-header');
+        header.appendChild(el('h2', 'wb-title', TEXT.title));
+        const close = el('button', 'wb-close');
+        close.type = 'button';
+        close.setAttribute('aria-label', TEXT.close);
+        const cross = el('span', '', '×');
+        cross.setAttribute('aria-hidden', 'true');
+        close.appendChild(cross);
+        close.addEventListener('click', () => this.toggle(false));
+        header.appendChild(close);
+        panel.appendChild(header);
+        panel.addEventListener('keydown', (event) => {
+          if (event.key === 'Escape') this.toggle(false);
+        });
+      }
+
+      // The conversation is a polite live region: screen readers read new messages.
+      this.log = el('div', 'wb-log');
+      this.log.setAttribute('role', 'log');
+      this.log.setAttribute('aria-live', 'polite');
+      this.log.setAttribute('aria-label', TEXT.log);
+      this.log.tabIndex = 0; // it scrolls, so keyboard users must be able to reach it
+      panel.appendChild(this.log);
+
+      this.status = el('p', 'wb-status');
+      this.status.setAttribute('role', 'status');
+      panel.appendChild(this.status);
+
+      const form = el('form', 'wb-form');
+      form.noValidate = true;
+      const label = el('label', 'wb-sr-only', TEXT.label);
+      label.htmlFor = `${uid}-input`;
+      this.input = el('input', 'wb-input');
+      Object.assign(this.input, {
+        type: 'text',
+        id: `${uid}-input`,
+        name: 'message',
+        maxLength: MAX_INPUT_CHARS,
+        autocomplete: 'off',
+        placeholder: TEXT.placeholder,
+      });
+      this.input.setAttribute('aria-describedby', `${uid}-hint`);
+      this.input.addEventListener('input', () => {
+        this.hint.textContent = '';
+      });
+      const send = el('button', 'wb-send', TEXT.send);
+      send.type = 'submit';
+      this.hint = el('p', 'wb-hint');
+      this.hint.id = `${uid}-hint`;
+      this.hint.setAttribute('aria-live', 'polite');
+      form.append(label, this.input, send, this.hint);
+      form.addEventListener('submit', (event) => {
+        event.preventDefault(); // Enter in the input lands here too
+        this.submitTyped();
+      });
+      panel.appendChild(form);
+
+      this.container.appendChild(panel);
+    }
+
+    // Floating mode only. Connects on first open, not on page load, so intranet page
+    // views do not each start a conversation on the Rasa server.
+    toggle(open) {
+      const show = open === undefined ? this.panel.hidden : open;
+      this.panel.hidden = !show;
+      this.launcher.setAttribute('aria-expanded', String(show));
+      this.container.classList.toggle('wb-root--open', show);
+      if (show) {
+        this.connect();
+        this.input.focus();
+        this.scrollToEnd();
+      } else {
+        this.launcher.focus();
+      }
+    }
+
+    /* ----- connection */
+
+    connect() {
+      if (this.socket) return;
+      if (typeof window.io !== 'function') {
+        this.showUnavailable();
+        return;
+      }
+      this.socket = window.io(this.config.rasaUrl, { path: '/socket.io', reconnectionDelayMax: 10000, timeout: 8000 });
+      // Every (re)connect is a new socket: ask Rasa to put it in our session's room again.
+      this.socket.on('connect', () => {
+        this.confirmed = false;
+        this.socket.emit('session_request', { session_id: this.sessionId });
+      });
+      this.socket.on('session_confirm', () => {
+        this.confirmed = true;
+        this.clearUnavailable();
+        if (this.messages.length === 0 && !this.greeted) {
+          // A new conversation opens with the bot's own greeting and its buttons.
+          this.greeted = true;
+          this.emit('/greet');
+        }
+        const queued = this.pending;
+        this.pending = [];
+        queued.forEach((text) => this.emit(text));
+      });
+      this.socket.on('bot_uttered', (message) => this.receive(message || {}));
+      this.socket.on('connect_error', () => this.showUnavailable());
+      this.socket.on('disconnect', (reason) => {
+        this.confirmed = false;
+        if (reason !== 'io client disconnect' && this.replyTimer) this.showUnavailable();
+      });
+    }
+
+    // Send to Rasa, with the team code as metadata on every message.
+    emit(text) {
+      this.startWaiting();
+      if (!this.socket || !this.confirmed) {
+        // socket.io would buffer it, but send it before session_request: then the
+        // answer goes to a room this socket has not joined yet. So we queue ourselves.
+        this.pending.push(text);
+        return;
+      }
+      const customData = this.config.teamCode ? { team_code: this.config.teamCode } : {};
+      this.socket.emit('user_uttered', { message: text, session_id: this.sessionId, customData });
+    }
+
+    // Typing dots, and the 10-second limit for the bot's first answer.
+    startWaiting() {
+      this.showTyping(true);
+      clearTimeout(this.replyTimer);
+      this.replyTimer = setTimeout(() => {
+        this.replyTimer = null;
+        this.showTyping(false);
+        this.showUnavailable();
+      }, REPLY_TIMEOUT_MS);
+    }
+
+    stopWaiting() {
+      clearTimeout(this.replyTimer);
+      this.replyTimer = null;
+      this.showTyping(false);
+    }
+
+    showTyping(on) {
+      if (on && !this.typing) {
+        // Created anew each time, so the live region announces it.
+        this.typing = el('div', 'wb-typing');
+        const dots = el('span', 'wb-dots');
+        dots.setAttribute('aria-hidden', 'true');
+        dots.append(el('span'), el('span'), el('span'));
+        this.typing.append(dots, srOnly(TEXT.typing));
+        this.log.appendChild(this.typing);
+        this.scrollToEnd();
+      } else if (!on && this.typing) {
+        this.typing.remove();
+        this.typing = null;
+      }
+    }
+
+    showUnavailable() {
+      if (this.unavailableShown) return; // not again on every socket.io retry
+      this.unavailableShown = true;
+      this.showTyping(false);
+      this.status.textContent = TEXT.unavailable;
+      this.status.classList.add('wb-status--visible');
+    }
+
+    clearUnavailable() {
+      if (!this.unavailableShown) return;
+      this.unavailableShown = false;
+      this.status.textContent = '';
+      this.status.classList.remove('wb-status--visible');
+    }
+
+    /* ----- messages */
+
+    submitTyped() {
+      const text = this.input.value.trim().slice(0, MAX_INPUT_CHARS);
+      if (!text) {
+        this.hint.textContent = TEXT.empty;
+        this.input.focus();
+        return;
+      }
+      this.hint.textContent = '';
+      this.input.value = '';
+      this.send(text, text);
+    }
+
+    // Show `shown` as the user's message; send `payload` to Rasa.
+    send(payload, shown) {
+      this.connect();
+      this.disableChoices();
+      this.add({ from: 'user', text: shown });
+      this.emit(payload);
+    }
+
+    receive(message) {
+      const text = typeof message.text === 'string' ? message.text : '';
+      const buttons = normaliseButtons(message.quick_replies || message.buttons);
+      if (!text.trim() && buttons.length === 0) return; // images, custom JSON: not used by this bot
+      this.stopWaiting();
+      this.clearUnavailable();
+      this.add({ from: 'bot', text, buttons });
+    }
+
+    add(message) {
+      this.messages.push(message);
+      if (this.messages.length > MAX_STORED_MESSAGES) this.messages.shift();
+      this.render(message);
+      this.save();
+    }
+
+    render(message) {
+      const item = el('div', `wb-msg wb-msg--${message.from}`);
+      item.appendChild(srOnly(message.from === 'bot' ? TEXT.bot : TEXT.user));
+      const body = el('div', 'wb-msg-body');
+      if (message.from === 'bot') {
+        body.appendChild(renderMarkdown(message.text));
+      } else {
+        body.textContent = message.text; // never innerHTML for what people type
+      }
+      item.appendChild(body);
+      message.node = item;
+
+      if (message.buttons && message.buttons.length) {
+        const group = el('div', 'wb-choices');
+        group.setAttribute('role', 'group');
+        group.setAttribute('aria-label', TEXT.choices);
+        message.buttons.forEach((choice) => {
+          const button = el('button', 'wb-choice', choice.title); // titles are text, too
+          button.type = 'button';
+          button.disabled = Boolean(message.used);
+          if (message.chosen === choice.title) button.classList.add('wb-choice--chosen');
+          button.addEventListener('click', () => {
+            if (message.used) return;
+            message.chosen = choice.title;
+            button.classList.add('wb-choice--chosen');
+            this.send(choice.payload, choice.title);
+            this.input.focus(); // the clicked button is disabled now: keep focus in the widget
+          });
+          group.appendChild(button);
+        });
+        item.appendChild(group);
+      }
+
+      // The typing dots stay below the newest message.
+      this.log.insertBefore(item, this.typing);
+      this.scrollToEnd();
+    }
+
+    // Once the person answers (with a button or typed), older buttons no longer apply.
+    disableChoices() {
+      this.messages.forEach((message) => {
+        if (!message.buttons || !message.buttons.length || message.used) return;
+        message.used = true;
+        message.node.querySelectorAll('button').forEach((b) => {
+          b.disabled = true;
+        });
+      });
+    }
+
+    scrollToEnd() {
+      this.log.scrollTop = this.log.scrollHeight;
+    }
+
+    /* ----- persistence: Rasa keeps the tracker, the widget keeps what it showed */
+
+    // sessionStorage: a reload shows the conversation again; closing the browser clears
+    // it (school computers are often shared). The session id stays in localStorage.
+    save() {
+      const messages = this.messages.map((m) => ({
+        from: m.from,
+        text: m.text,
+        buttons: m.buttons,
+        used: m.used,
+        chosen: m.chosen,
+      }));
+      storageSet('sessionStorage', CONVERSATION_KEY, JSON.stringify({ session: this.sessionId, messages }));
+    }
+
+    restore() {
+      let data = null;
+      try {
+        data = JSON.parse(storageGet('sessionStorage', CONVERSATION_KEY) || 'null');
+      } catch (e) {
+        return;
+      }
+      if (!data || data.session !== this.sessionId || !Array.isArray(data.messages)) return;
+      data.messages.forEach((m) => {
+        if (!m || (m.from !== 'bot' && m.from !== 'user') || typeof m.text !== 'string') return;
+        const message = {
+          from: m.from,
+          text: m.text,
+          buttons: normaliseButtons(m.buttons),
+          used: Boolean(m.used),
+          chosen: typeof m.chosen === 'string' ? m.chosen : undefined,
+        };
+        this.messages.push(message);
+        this.render(message);
+      });
+    }
+  }
+
+  /* ------------------------------------------------------------------ start */
+
+  function readConfig(container, floating) {
+    const setting = (name) =>
+      (container.getAttribute(`data-${name}`) || (SCRIPT && SCRIPT.getAttribute(`data-${name}`)) || '').trim();
+    return {
+      rasaUrl: setting('rasa-url') || DEFAULT_RASA_URL,
+      teamCode: setting('team-code'),
+      floating,
+    };
+  }
+
+  function start() {
+    let container = document.getElementById('welbevinden-chat');
+    const floating = !container;
+    if (floating) {
+      container = document.createElement('aside');
+      container.id = 'welbevinden-chat';
+      container.setAttribute('aria-label', TEXT.title);
+      document.body.appendChild(container);
+    }
+    const config = readConfig(container, floating);
+    ensureStylesheet();
+    // Build once the libraries are there, so restored bot messages render as markdown.
+    loadVendorScripts().then(
+      () => {
+        window.WelbevindenChat = new ChatWidget(container, config);
+        if (!floating) window.WelbevindenChat.connect();
+      },
+      () => {
+        // Without DOMPurify and marked nothing from the bot can be shown safely.
+        const notice = el('p', 'wb-status wb-status--visible', TEXT.unavailable);
+        notice.setAttribute('role', 'status');
+        container.appendChild(notice);
+      },
+    );
+  }
+
+  if (document.readyState === 'loading') {
+    document.addEventListener('DOMContentLoaded', start);
+  } else {
+    start();
+  }
+})();
