@@ -64,7 +64,7 @@ def services(settings: Settings) -> list[Service]:
     return [
         Service(
             "actions",
-            [str(BIN / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port", action_port],
+            [str(BIN / "python"), "-m", "actions.server", "--port", action_port],
             f"http://127.0.0.1:{action_port}/health",
         ),
         Service(

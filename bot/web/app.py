@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask, redirect, url_for
 
 from bot.settings import Settings, get_settings
-from bot.web import chat
+from bot.web import chat, dashboard
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -21,6 +21,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         WELBEVINDEN_SETTINGS=settings,
     )
     app.register_blueprint(chat.bp)
+    dashboard.init_app(app, settings)
 
     @app.get("/")
     def index():
@@ -40,6 +41,9 @@ def create_app(settings: Settings | None = None) -> Flask:
         )
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "no-referrer")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        if settings.secure_cookies:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response
 
     return app

@@ -1,0 +1,66 @@
+"""``python -m actions.server``: rasa_sdk's action server, hardened.
+
+rasa_sdk 3.6 binds 0.0.0.0, has no authentication and on an error answers HTTP 500 with
+the whole request body (the conversation). This entry point uses rasa_sdk's own app and
+changes three things: it listens on 127.0.0.1 unless ACTION_SERVER_HOST says otherwise;
+every call except /health must carry the shared secret that Rasa sends (endpoints.yml,
+header X-Action-Token); and errors are answered without echoing the request.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hmac
+import logging
+import os
+
+from rasa_sdk.endpoint import create_app
+from sanic import Sanic, response
+from sanic.request import Request
+
+from bot.settings import get_settings
+
+logger = logging.getLogger(__name__)
+
+TOKEN_HEADER = "X-Action-Token"
+OPEN_PATHS = {"/health"}
+
+
+def create_secure_app(token: str) -> Sanic:
+    """rasa_sdk's Sanic app for the ``actions`` package, behind the shared secret."""
+    if not token:
+        raise ValueError("The action server needs a token (ACTION_SERVER_TOKEN).")
+    app = create_app("actions", cors_origins=None)
+
+    @app.middleware("request")
+    async def require_token(request: Request):
+        if request.path in OPEN_PATHS:
+            return None
+        supplied = request.headers.get(TOKEN_HEADER, "")
+        if not hmac.compare_digest(supplied.encode(), token.encode()):
+            return response.json({"error": "unauthorized"}, status=401)
+        return None
+
+    async def safe_error(request: Request, exception: Exception):
+        # Log the type and the action only: never the body, it holds the conversation.
+        logger.error("Action call failed: %s", type(exception).__name__)
+        status = getattr(exception, "status_code", 500)
+        return response.json({"error": "internal error" if status >= 500 else "bad request"}, status=status)
+
+    app.error_handler.add(Exception, safe_error)
+    return app
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Run the hardened action server.")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("ACTION_PORT", "5055")))
+    parser.add_argument("--host", default=os.environ.get("ACTION_SERVER_HOST", "127.0.0.1"))
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = create_secure_app(get_settings().action_server_token)
+    logger.info("Action server on http://%s:%s", args.host, args.port)
+    app.run(host=args.host, port=args.port, workers=1, access_log=False, motd=False)
+
+
+if __name__ == "__main__":
+    main()

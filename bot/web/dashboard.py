@@ -1,0 +1,470 @@
+"""The coordinator dashboard: /dashboard (login, school overview, team pages, CSV, team management).
+
+Security: scrypt password hashes (bot.services.coordinators), a fresh signed session at
+login (against session fixation) that expires after 8 hours, CSRF tokens on every form
+(Flask-WTF), a rate-limited login (Flask-Limiter: per IP and per e-mail address), and a
+coordinator only ever sees their own school: another school's team is a 404. Every
+figure comes from bot.services.signals, which applies the minimum group size.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import secrets
+from datetime import timedelta
+from functools import wraps
+from typing import Callable
+
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_wtf import FlaskForm
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from wtforms import EmailField, IntegerField, PasswordField, StringField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from bot.services import signals
+from bot.services.catalogue import LEVELS, dimension_labels
+from bot.services.coordinators import CoordinatorInfo, authenticate, get_coordinator
+from bot.services.signals import SHOWN, SUPPRESSED, TOPIC_MIN_COUNT, WeekFigures, nl_number
+from bot.services.teams import TeamInfo, create_team, get_team, list_teams, rotate_code, set_team_size
+from bot.services.weeks import IsoWeek
+from bot.settings import Settings
+from bot.storage.models import DIMENSIONS
+
+logger = logging.getLogger(__name__)
+
+bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
+csrf = CSRFProtect()
+
+#: Login attempts per IP address and, separately, per e-mail address.
+LOGIN_RATE_LIMIT = "5/minute"
+SESSION_LIFETIME = timedelta(hours=8)
+
+
+# --------------------------------------------------------------------------- set-up
+
+
+def _login_limit() -> str:
+    return current_app.config.get("LOGIN_RATE_LIMIT", LOGIN_RATE_LIMIT)
+
+
+def _email_key() -> str:
+    email = (request.form.get("email") or "").strip().lower()
+    return f"login-email:{email}" if email else f"login-ip:{get_remote_address()}"
+
+
+def init_app(app: Flask, settings: Settings) -> None:
+    """Register the dashboard with CSRF protection and a rate-limited login on ``app``."""
+    app.config.setdefault("LOGIN_RATE_LIMIT", LOGIN_RATE_LIMIT)
+    app.config.update(
+        PERMANENT_SESSION_LIFETIME=SESSION_LIFETIME,
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the (8-hour) session
+    )
+    csrf.init_app(app)
+    app.register_blueprint(bp)
+    # One limiter per app (its storage lives on the instance): memory, or Redis when set.
+    limiter = Limiter(
+        key_func=get_remote_address,
+        storage_uri=settings.redis_url or "memory://",
+        strategy="fixed-window",
+        in_memory_fallback_enabled=bool(settings.redis_url),
+    )
+    limiter.init_app(app)
+    view = app.view_functions["dashboard.login"]
+    view = limiter.limit(_login_limit, methods=["POST"])(view)
+    view = limiter.limit(_login_limit, methods=["POST"], key_func=_email_key)(view)
+    app.view_functions["dashboard.login"] = view
+
+
+# --------------------------------------------------------------------------- forms
+# Labels and error messages are in the templates (Dutch text lives there).
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(validators=[DataRequired(), Length(max=200)])
+
+
+class TeamForm(FlaskForm):
+    name = StringField(validators=[DataRequired(), Length(max=200)])
+    size = IntegerField(validators=[Optional(), NumberRange(min=1, max=1000)])
+
+
+class SizeForm(FlaskForm):
+    size = IntegerField(validators=[Optional(), NumberRange(min=1, max=1000)])
+
+
+class ActionForm(FlaskForm):
+    """A form with only the CSRF token (log out, new team code)."""
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+@bp.before_request
+def load_coordinator() -> None:
+    g.coordinator = None
+    coordinator_id = session.get("coordinator_id")
+    if coordinator_id is None:
+        return
+    coordinator = get_coordinator(coordinator_id)
+    if coordinator is None or coordinator.school_id != session.get("school_id"):
+        session.clear()
+        return
+    g.coordinator = coordinator
+
+
+@bp.after_request
+def no_store(response: Response) -> Response:
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def login_required(view: Callable) -> Callable:
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if g.coordinator is None:
+            return redirect(url_for(".login", next=request.path))
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def _me() -> CoordinatorInfo:
+    return g.coordinator
+
+
+def own_team(team_id: int) -> TeamInfo:
+    """The team, if it belongs to the logged-in coordinator's school; otherwise 404."""
+    team = get_team(team_id)
+    if team is None or team.school_id != _me().school_id:
+        abort(404)
+    return team
+
+
+def _safe_next(target: str | None) -> str | None:
+    if target and target.startswith("/dashboard") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None
+
+
+def _settings() -> Settings:
+    return current_app.config["WELBEVINDEN_SETTINGS"]
+
+
+def join_link(team: TeamInfo) -> str:
+    return f"{_settings().public_base_url}/chat?team={team.code}"
+
+
+def embed_snippet(team: TeamInfo) -> str:
+    s = _settings()
+    return (f'<script src="{s.public_base_url}/static/widget.js" data-team-code="{team.code}" '
+            f'data-rasa-url="{s.rasa_url}" defer></script>')
+
+
+def _parse_week(text: str | None) -> IsoWeek | None:
+    try:
+        year, week = (text or "").split("-W")
+        return IsoWeek(int(year), int(week))
+    except ValueError:
+        return None
+
+
+@bp.app_template_filter("nl")
+def nl_filter(value: float | None, decimals: int = 1) -> str:
+    return "" if value is None else nl_number(value, decimals)
+
+
+@bp.app_template_filter("pct")
+def pct_filter(value: float | None) -> str:
+    return "" if value is None else f"{round(value * 100)}%"
+
+
+@bp.context_processor
+def inject() -> dict:
+    return {
+        "coordinator": g.get("coordinator"),
+        "action_form": ActionForm(),
+        "dimension_labels": dimension_labels(),
+        "dimensions": DIMENSIONS,
+        "SHOWN": SHOWN,
+        "SUPPRESSED": SUPPRESSED,
+    }
+
+
+# --------------------------------------------------------------------------- errors
+
+
+def _error(status: int, kind: str):
+    return render_template("dashboard/error.html", status=status, kind=kind), status
+
+
+@bp.errorhandler(CSRFError)
+def csrf_error(_exc):
+    return _error(400, "csrf")
+
+
+@bp.errorhandler(404)
+def not_found(_exc):
+    return _error(404, "not_found")
+
+
+@bp.errorhandler(429)
+def too_many(_exc):
+    return _error(429, "rate_limit")
+
+
+# --------------------------------------------------------------------------- login
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if g.coordinator is not None and request.method == "GET":
+        return redirect(url_for(".overview"))
+    form = LoginForm()
+    failed = False
+    if form.validate_on_submit():
+        coordinator = authenticate(form.email.data, form.password.data)
+        if coordinator is not None:
+            target = _safe_next(request.args.get("next"))
+            # A new session at login: nothing from the anonymous session (including any
+            # id an attacker planted) survives, and the CSRF token is renewed.
+            session.clear()
+            session["sid"] = secrets.token_urlsafe(24)
+            session["coordinator_id"] = coordinator.id
+            session["school_id"] = coordinator.school_id
+            session.permanent = True
+            logger.info("Coordinator %s logged in.", coordinator.id)
+            return redirect(target or url_for(".overview"))
+        failed = True
+        logger.info("Failed dashboard login.")
+    elif request.method == "POST":
+        failed = True
+    session.setdefault("sid", secrets.token_urlsafe(24))
+    return render_template("dashboard/login.html", form=form, failed=failed)
+
+
+@bp.post("/logout")
+def logout():
+    ActionForm()  # CSRF is checked by CSRFProtect before we get here
+    session.clear()
+    flash("logged_out")
+    return redirect(url_for(".login"))
+
+
+@bp.get("/privacy")
+def privacy():
+    return render_template("dashboard/privacy.html", min_group=_settings().min_group,
+                           topic_min_count=TOPIC_MIN_COUNT)
+
+
+# --------------------------------------------------------------------------- overview
+
+
+@bp.get("/")
+@login_required
+def overview():
+    me = _me()
+    data = signals.school_overview(me.school_id)
+    week = _parse_week(request.args.get("week"))
+    focus = data.week(week) if week else None
+    if focus is None:
+        focus = data.weeks[-1]
+    return render_template(
+        "dashboard/overview.html",
+        data=data,
+        focus=focus,
+        team_form=TeamForm(),
+        suppressed_teams=[t for t in data.teams if focus.teams[t.id].status == SUPPRESSED],
+    )
+
+
+@bp.post("/teams")
+@login_required
+def create_team_view():
+    me = _me()
+    form = TeamForm()
+    if form.validate_on_submit():
+        name = form.name.data.strip()
+        if any(t.name.lower() == name.lower() for t in list_teams(me.school_id)):
+            form.name.errors = ["duplicate"]
+        else:
+            team = create_team(me.school_name, name, size=form.size.data)
+            logger.info("Coordinator %s created team %s.", me.id, team.id)
+            flash("team_created")
+            return redirect(url_for(".manage_team", team_id=team.id))
+    data = signals.school_overview(me.school_id)
+    focus = data.weeks[-1]
+    return render_template(
+        "dashboard/overview.html", data=data, focus=focus, team_form=form,
+        suppressed_teams=[t for t in data.teams if focus.teams[t.id].status == SUPPRESSED],
+    ), 400
+
+
+# --------------------------------------------------------------------------- team pages
+
+
+def chart_payload(ins: signals.TeamInsights) -> dict:
+    """Data for dashboard.js: only figures that are shown; hidden weeks are gaps (null)."""
+    labels = dimension_labels()
+    return {
+        "weeks": [f"wk {w.week.week}" for w in ins.weeks],
+        "low": signals.LOW_MEAN,
+        "dimensions": {
+            d: {"label": labels[d], "values": [w.dims[d].mean if w.dims[d].shown else None for w in ins.weeks]}
+            for d in DIMENSIONS
+        },
+        "respondents": [w.n if w.status != SUPPRESSED else None for w in ins.weeks],
+    }
+
+
+@bp.get("/team/<int:team_id>")
+@login_required
+def team_page(team_id: int):
+    team = own_team(team_id)
+    ins = signals.team_insights(team.id)
+    return render_template("dashboard/team.html", team=team, ins=ins, chart=chart_payload(ins), levels=LEVELS,
+                           topic_min_count=TOPIC_MIN_COUNT)
+
+
+@bp.get("/team/<int:team_id>/beheer")
+@login_required
+def manage_team(team_id: int):
+    team = own_team(team_id)
+    return render_template("dashboard/manage.html", team=team, join_link=join_link(team),
+                           snippet=embed_snippet(team), size_form=SizeForm(size=team.size))
+
+
+@bp.post("/team/<int:team_id>/code")
+@login_required
+def rotate_team_code(team_id: int):
+    team = own_team(team_id)
+    rotate_code(team.id)
+    logger.info("Coordinator %s rotated the code of team %s.", _me().id, team.id)
+    flash("code_rotated")
+    return redirect(url_for(".manage_team", team_id=team.id))
+
+
+@bp.post("/team/<int:team_id>/grootte")
+@login_required
+def set_size(team_id: int):
+    team = own_team(team_id)
+    form = SizeForm()
+    if not form.validate_on_submit():
+        return render_template("dashboard/manage.html", team=team, join_link=join_link(team),
+                               snippet=embed_snippet(team), size_form=form), 400
+    set_team_size(team.id, form.size.data)
+    flash("size_saved")
+    return redirect(url_for(".manage_team", team_id=team.id))
+
+
+# --------------------------------------------------------------------------- CSV
+
+
+def _cell(value: object) -> str:
+    """A CSV cell that spreadsheet programs will not run as a formula."""
+    text = "" if value is None else str(value)
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _week_rows(group: str, fig: WeekFigures, with_distribution: bool = False) -> list[list[object]]:
+    t = signals.texts()["export"]
+    labels = dimension_labels()
+    week, monday = fig.week.label(), fig.week.monday().isoformat()
+    if fig.status == SUPPRESSED:
+        return [[week, monday, group, t["reacties"], "", "", "", f"{t['onderdrukt']}: {fig.reason}"]]
+    if fig.status != SHOWN:
+        return [[week, monday, group, t["reacties"], "", 0, 0, t["geen_reacties"]]]
+    rows: list[list[object]] = [[week, monday, group, t["reacties"], "", fig.n, fig.n, ""]]
+    if fig.participation is not None:
+        rows.append([week, monday, group, t["deelname"], "", pct_filter(fig.participation), fig.n, ""])
+    for dim in DIMENSIONS:
+        cell = fig.dims[dim]
+        if cell.status == SHOWN:
+            rows.append([week, monday, group, t["gemiddelde"], labels[dim], nl_number(cell.mean), cell.n, ""])
+            if with_distribution and cell.distribution:
+                rows.extend(
+                    [week, monday, group, t["verdeling"], f"{labels[dim]}, {t['score'].format(score=s)}", count,
+                     cell.n, ""]
+                    for s, count in zip(signals.SCORES, cell.distribution)
+                )
+        elif cell.status == SUPPRESSED:
+            rows.append([week, monday, group, t["gemiddelde"], labels[dim], "", "", f"{t['onderdrukt']}: {cell.reason}"])
+        else:
+            rows.append([week, monday, group, t["gemiddelde"], labels[dim], "", 0, t["geen_antwoorden"]])
+    return rows
+
+
+def _csv_response(rows: list[list[object]], filename: str) -> Response:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(signals.texts()["export"]["kolommen"])
+    for row in rows:
+        writer.writerow([_cell(v) for v in row])
+    # BOM: spreadsheet programs then read the file as UTF-8.
+    return Response("\ufeff" + buffer.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def _slug(text: str) -> str:
+    return "".join(ch if ch.isalnum() else "-" for ch in text.lower()).strip("-")[:60] or "export"
+
+
+def team_csv_rows(ins: signals.TeamInsights) -> list[list[object]]:
+    t = signals.texts()["export"]
+    rows: list[list[object]] = []
+    for fig in ins.weeks:
+        rows.extend(_week_rows(ins.team.name, fig, with_distribution=fig.week == ins.basis_week))
+    topics = ins.topics
+    if topics.week is not None:
+        week, monday = topics.week.label(), topics.week.monday().isoformat()
+    else:
+        week, monday = ins.latest.week.label(), ins.latest.week.monday().isoformat()
+    if topics.status == SUPPRESSED:
+        rows.append([week, monday, ins.team.name, t["onderwerp"], "", "", "", f"{t['onderdrukt']}: {topics.reason}"])
+    else:
+        rows.extend([week, monday, ins.team.name, t["onderwerp"], f.label, f.count, "", ""] for f in topics.topics)
+        if topics.others_hidden:
+            rows.append([week, monday, ins.team.name, t["onderwerp"], t["overige_onderwerpen"], "", "",
+                         t["overige_toelichting"].format(min_count=TOPIC_MIN_COUNT)])
+        rows.extend([week, monday, ins.team.name, t["kon_niet_helpen"], t[key], count, "", ""]
+                    for key, count in topics.cant_help.items())
+    return rows
+
+
+@bp.get("/team/<int:team_id>/export.csv")
+@login_required
+def team_csv(team_id: int):
+    team = own_team(team_id)
+    ins = signals.team_insights(team.id)
+    return _csv_response(team_csv_rows(ins), f"welbevinden-{_slug(team.name)}-{ins.latest.week.label()}.csv")
+
+
+@bp.get("/export.csv")
+@login_required
+def school_csv():
+    me = _me()
+    data = signals.school_overview(me.school_id)
+    t = signals.texts()["export"]
+    rows: list[list[object]] = []
+    for school_week in data.weeks:
+        for team in data.teams:
+            rows.extend(_week_rows(team.name, school_week.teams[team.id]))
+        rows.extend(_week_rows(t["schooltotaal"], school_week.total))
+    return _csv_response(rows, f"welbevinden-{_slug(data.school_name)}-{data.weeks[-1].week.label()}.csv")

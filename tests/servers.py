@@ -1,0 +1,102 @@
+"""Start the real action server and Rasa (and optionally the web app) for end-to-end tests."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+MODEL = ROOT / "models" / "current.tar.gz"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 240) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{process.args[:3]} exited with {process.returncode} during start-up")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.5)
+    raise TimeoutError(f"{url} did not come up within {timeout} s")
+
+
+@dataclass
+class Stack:
+    """A running action server + Rasa on free ports, with their own databases."""
+
+    var_dir: Path
+    database_url: str
+    rasa_url: str = ""
+    action_url: str = ""
+    env: dict[str, str] = field(default_factory=dict)
+    processes: list[subprocess.Popen] = field(default_factory=list)
+
+    def start(self, with_rasa: bool = True) -> "Stack":
+        from bot.serve import rasa_env
+        from bot.settings import Settings
+        from bot.storage.migrate import upgrade
+
+        if not MODEL.exists():
+            raise RuntimeError(f"No trained model at {MODEL}: run `make train` first.")
+        action_port, rasa_port = free_port(), free_port()
+        self.env = {
+            **os.environ,
+            "VAR_DIR": str(self.var_dir),
+            "DATABASE_URL": self.database_url,
+            "TRACKER_DB_URL": f"sqlite:///{self.var_dir / 'tracker.db'}",
+            "ACTION_SERVER_URL": f"http://127.0.0.1:{action_port}/webhook",
+            "PSEUDONYM_SECRET": "e2e-secret",
+            "TF_CPP_MIN_LOG_LEVEL": "2",
+            "RASA_TELEMETRY_ENABLED": "false",
+        }
+        saved = dict(os.environ)
+        os.environ.update(self.env)
+        try:
+            settings = Settings.from_env()
+            self.env.update(rasa_env(settings))
+            upgrade(self.database_url)
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+        actions = subprocess.Popen(
+            [str(BIN / "python"), "-m", "actions.server", "--port", str(action_port)],
+            cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        self.processes.append(actions)
+        self.action_url = f"http://127.0.0.1:{action_port}"
+        wait_until_up(f"{self.action_url}/health", actions)
+        if with_rasa:
+            rasa = subprocess.Popen(
+                [str(BIN / "rasa"), "run", "--model", str(MODEL), "--endpoints", "endpoints.yml",
+                 "--credentials", "credentials.yml", "--port", str(rasa_port), "--interface", "127.0.0.1",
+                 "--cors", "*"],
+                cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            )
+            self.processes.append(rasa)
+            self.rasa_url = f"http://127.0.0.1:{rasa_port}"
+            wait_until_up(f"{self.rasa_url}/", rasa)
+        return self
+
+    def stop(self) -> None:
+        for process in reversed(self.processes):
+            process.terminate()
+        for process in self.processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()

@@ -1,0 +1,101 @@
+"""End to end through Rasa's REST channel: a real model, action server and database."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+
+import pytest
+from sqlalchemy import text
+
+from bot.storage.db import make_engine
+from tests.servers import Stack
+
+pytestmark = pytest.mark.rasa
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    var_dir = tmp_path_factory.mktemp("e2e")
+    running = Stack(var_dir, f"sqlite:///{var_dir / 'app.db'}").start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module")
+def team_code(stack):
+    from bot.services.teams import new_code
+
+    code = new_code()
+    with make_engine(stack.database_url).begin() as conn:
+        conn.execute(text("INSERT INTO schools (name, is_demo, created_at) VALUES ('E2E school', 0, '2026-01-01')"))
+        conn.execute(text("INSERT INTO teams (school_id, name, code, is_demo, created_at) "
+                          "VALUES (1, 'E2E team', :code, 0, '2026-01-01')"), {"code": code})
+    return code
+
+
+def say(stack: Stack, sender: str, message: str, team_code: str | None = None) -> list[dict]:
+    body = {"sender": sender, "message": message}
+    if team_code:
+        body["metadata"] = {"team_code": team_code}
+    request = urllib.request.Request(
+        f"{stack.rasa_url}/webhooks/rest/webhook", data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())
+
+
+def texts(replies: list[dict]) -> str:
+    return "\n".join(r.get("text", "") for r in replies)
+
+
+def rows(stack: Stack) -> list:
+    with make_engine(stack.database_url).connect() as conn:
+        return conn.execute(text(
+            "SELECT person_key, energie, werkdruk, verbinding, waardering, plezier FROM checkins"
+        )).all()
+
+
+def test_greeting_is_dutch(stack):
+    assert "Welbevinden-assistent" in texts(say(stack, "greeter", "hoi"))
+
+
+def test_whole_checkin_with_team_metadata_stores_one_row_with_the_given_values(stack, team_code):
+    sender = "teacher-rest-1"
+    first = texts(say(stack, sender, "ik wil inchecken", team_code))
+    assert "Doe je mee?" in first and "teamcode" not in first.lower()
+    assert "Vraag 1 van 5" in texts(say(stack, sender, "ja", team_code))
+    assert "begreep ik niet" in texts(say(stack, sender, "banaan", team_code))  # re-asked, not stored
+    for answer in ["vier", "gaat wel", "😩", "ruim voldoende"]:
+        say(stack, sender, answer, team_code)
+    final = texts(say(stack, sender, "super", team_code))
+    assert "opgeslagen" in final
+    stored = rows(stack)
+    assert len(stored) == 1
+    assert tuple(stored[0])[1:] == (4, 3, 1, 4, 5)
+    assert sender not in stored[0][0]
+
+    # A second check-in in the same week replaces the first.
+    say(stack, sender, "ik wil inchecken", team_code)
+    say(stack, sender, "ja", team_code)
+    for answer in ["2", "2", "2", "2"]:
+        say(stack, sender, answer, team_code)
+    assert "vervangen" in texts(say(stack, sender, "2", team_code))
+    assert [tuple(r)[1:] for r in rows(stack)] == [(2, 2, 2, 2, 2)]
+
+
+def test_unknown_team_code_is_refused_and_nothing_stored(stack):
+    before = len(rows(stack))
+    reply = texts(say(stack, "teacher-rest-2", "ik wil inchecken", "ZZZZZ-ZZZZZ"))
+    assert "werkt niet" in reply or "ken ik niet" in reply
+    say(stack, "teacher-rest-2", "stop")
+    assert len(rows(stack)) == before
+
+
+def test_knowledge_answer_names_its_source(stack):
+    assert "Bron:" in texts(say(stack, "curious", "wat is amplitie?"))
+
+
+def test_crisis_message_gets_113(stack):
+    assert "113" in texts(say(stack, "worried", "ik zie het niet meer zitten"))
