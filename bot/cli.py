@@ -146,6 +146,18 @@ def cmd_demo_seed(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_purge(args: argparse.Namespace) -> int:
+    from bot.services.retention import purge_conversations
+    from bot.settings import get_settings
+
+    settings = get_settings()
+    days = args.days or settings.retention_days
+    result = purge_conversations(settings.tracker_db_url, days)
+    print(f"[purge] deleted {result.deleted_events} conversation events older than {days} days; "
+          f"{result.remaining_events} remain")
+    return 0
+
+
 def cmd_serve(_args: argparse.Namespace) -> int:
     from bot.serve import serve
 
@@ -221,6 +233,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--teams-per-school", type=int, default=8, help="teams per demo school (default 8)")
     p.add_argument("--batch-size", type=int, default=20_000, help="rows per INSERT batch (default 20000)")
     p.set_defaults(func=cmd_demo_seed)
+
+    p = sub.add_parser("purge", help="delete conversation text older than RETENTION_DAYS (run daily)")
+    p.add_argument("--days", type=int, help="override RETENTION_DAYS")
+    p.set_defaults(func=cmd_purge)
 
     sub.add_parser("serve", help="start action server, Rasa and web app (used by make run)").set_defaults(
         func=cmd_serve

@@ -316,6 +316,9 @@ def compute_signals(
 ) -> tuple[list[Signal], list[str], IsoWeek | None]:
     """Signals in plain Dutch, the dimensions that need attention, and the week they are about.
 
+    Order: which week the signals are about (when not the latest), points of attention,
+    things good to know, strengths.
+
     Only shown figures are used (rounded as displayed), never hidden weeks or answers, and
     ``weeks`` must be consecutive ISO weeks, oldest first.
     """
@@ -328,12 +331,13 @@ def compute_signals(
                        t["geen_week"].format(weken=len(weeks), min_group=min_group))], [], None
     b = shown_idx[-1]
     basis = weeks[b]
+    context: list[Signal] = []
     attention: list[Signal] = []
     info: list[Signal] = []
     positive: list[Signal] = []
     focus: dict[str, float] = {}
     if b != len(weeks) - 1:
-        info.append(Signal("laatste_week_te_weinig", LEVEL_INFO, None, basis.week, t["laatste_week_te_weinig"].format(
+        context.append(Signal("laatste_week_te_weinig", LEVEL_INFO, None, basis.week, t["laatste_week_te_weinig"].format(
             laatste=weeks[-1].week.week, week=basis.week.week, min_group=min_group)))
     for dim in DIMENSIONS:
         series = [_rounded(w.dims[dim]) for w in weeks[: b + 1]]
@@ -367,7 +371,7 @@ def compute_signals(
                            t["niet_geholpen"].format(week=basis.week.week, aantal=topics.cant_help_total)))
     order = list(DIMENSIONS)
     weak = sorted(focus, key=lambda d: (focus[d], order.index(d)))
-    return attention + info + positive, weak, basis.week
+    return context + attention + info + positive, weak, basis.week
 
 
 # --------------------------------------------------------------------------- use cases

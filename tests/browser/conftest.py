@@ -3,7 +3,7 @@
 Started once per test session, on free ports, and stopped at the end:
 
 * ``stack``: the real thing. A migrated SQLite database with one team, the action server
-  (``python -m rasa_sdk``), Rasa (``rasa run`` with models/current.tar.gz and the env of
+  (``python -m actions.server``, as ``make run``), Rasa (``rasa run`` with models/current.tar.gz and the env of
   ``bot.serve.rasa_env``) and the web app (``create_app`` in a waitress thread).
 * ``fake_rasa``: a tiny Socket.IO server speaking Rasa's protocol, for what a real bot
   never does: send HTML in its answers, or not answer at all.
@@ -215,9 +215,8 @@ def stack(browser_settings: Settings, team_code: str, web_for) -> Iterator[Stack
     action_port = settings.action_server_url.rsplit(":", 1)[1].split("/")[0]
     rasa_port = settings.rasa_url.rsplit(":", 1)[1]
     log_dir = settings.var_dir
-    actions = Service(
-        "actions", [str(BIN / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port", action_port], env, log_dir
-    )
+    # The hardened rasa_sdk action server, started as bot.serve starts it.
+    actions = Service("actions", [str(BIN / "python"), "-m", "actions.server", "--port", action_port], env, log_dir)
     rasa = Service(
         "rasa",
         [
@@ -282,6 +281,14 @@ def fake_rasa() -> Iterator[str]:
 def unreachable_rasa_url() -> str:
     """A Rasa URL on a port where nothing listens."""
     return f"http://127.0.0.1:{free_port()}"
+
+
+@pytest.fixture(scope="session")
+def intranet_url() -> str:
+    """Another origin for the embed test; its page is served by page.route, not a server.
+    (localhost, not a made-up host name: Chrome blocks public pages from loading scripts
+    from loopback addresses.)"""
+    return f"http://localhost:{free_port()}/intranet/"
 
 
 HOSTILE_BOT_TEXT = (

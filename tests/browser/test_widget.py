@@ -299,7 +299,7 @@ def test_screenshots(stack, new_page):
 
 
 @pytest.mark.rasa
-def test_embed_snippet_on_another_site(stack, new_page):
+def test_embed_snippet_on_another_site(stack, new_page, intranet_url):
     """One <script> on an intranet page (another origin): a floating chat that works."""
     page, problems = new_page()
     html = (
@@ -307,28 +307,35 @@ def test_embed_snippet_on_another_site(stack, new_page):
         .get_template("embed-example.html")
         .render(widget_url=f"{stack.web_url}/static/widget.js", rasa_url=stack.rasa_url, team_code=stack.team_code)
     )
-    page.route("http://intranet.school.test/**", lambda route: route.fulfill(body=html, content_type="text/html"))
-    page.goto("http://intranet.school.test/")
+    page.route(f"{intranet_url}**", lambda route: route.fulfill(body=html, content_type="text/html"))
+    # An intranet on plain http has no crypto.randomUUID (secure contexts only).
+    page.add_init_script("delete Crypto.prototype.randomUUID")
+    page.goto(intranet_url)
 
     launcher = page.get_by_role("button", name="Welbevinden-assistent")
     expect(launcher).to_have_attribute("aria-expanded", "false")
     expect(page.get_by_role("log")).to_be_hidden()
     launcher.click()
+    expect(launcher).to_have_attribute("aria-expanded", "true")
     expect(textbox(page)).to_be_focused()
     expect(bot_messages(page).first).to_contain_text("Welbevinden-assistent", timeout=ANSWER_TIMEOUT_MS)
     wait_until_answered(page)
     click_choice(page, "Inchecken (1 minuut)")
-    expect(log(page)).to_contain_text("Doe je mee?")  # team code from the snippet: no question
+    expect(log(page)).to_contain_text("Doe je mee?")  # the team code came from the snippet
     expect(log(page)).not_to_contain_text("Van welk team")
-    # Plain http on another host: no crypto.randomUUID, still a random v4 UUID.
     session = page.evaluate("localStorage.getItem('welbevinden.session')")
     assert re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", session)
+
+    page.add_script_tag(url=f"{stack.web_url}/static/vendor/axe.min.js")
+    result = page.evaluate("axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21aa']}})")
+    assert [v["id"] for v in result["violations"] if v["impact"] in ("serious", "critical")] == []
 
     page.keyboard.press("Escape")
     expect(launcher).to_be_focused()
     expect(launcher).to_have_attribute("aria-expanded", "false")
     page.set_viewport_size({"width": 320, "height": 640})
     launcher.click()
+    expect(textbox(page)).to_be_visible()
     assert no_horizontal_scroll(page)
     assert_clean(problems)
 

@@ -19,6 +19,36 @@
       Number(value).toLocaleString("nl-NL", { minimumFractionDigits: 1, maximumFractionDigits: 1 });
   }
 
+  /* Weeks without a figure (too few responses, or none) get a light band with a mark, so a
+   * gap is visible in the chart itself; the table next to it says why. */
+  var gapPlugin = {
+    id: "gaps",
+    beforeDatasetsDraw: function (chart, _args, opts) {
+      var values = opts && opts.values;
+      if (!values) return;
+      var x = chart.scales.x;
+      var area = chart.chartArea;
+      var ctx = chart.ctx;
+      var step = values.length > 1 ? Math.abs(x.getPixelForValue(1) - x.getPixelForValue(0)) : area.right - area.left;
+      var half = Math.max(8, step * 0.4);
+      ctx.save();
+      ctx.beginPath();
+      ctx.rect(area.left, area.top, area.right - area.left, area.bottom - area.top);
+      ctx.clip();
+      values.forEach(function (value, i) {
+        if (value !== null && value !== undefined) return;
+        var cx = x.getPixelForValue(i);
+        ctx.fillStyle = "#efeee9";
+        ctx.fillRect(cx - half, area.top, half * 2, area.bottom - area.top);
+        ctx.fillStyle = "#555e6b";
+        ctx.textAlign = "center";
+        ctx.font = "14px " + getComputedStyle(document.body).fontFamily;
+        ctx.fillText("\u2298", cx, area.top + 16);
+      });
+      ctx.restore();
+    }
+  };
+
   function baseOptions(reduceMotion) {
     return {
       responsive: true,
@@ -40,10 +70,15 @@
     options.scales.y.min = 1;
     options.scales.y.max = 5;
     options.scales.y.ticks.stepSize = 1;
-    options.plugins.legend = { display: true, position: "bottom", labels: { color: TEXT, boxWidth: 18, usePointStyle: true } };
+    options.plugins.legend = {
+      display: true, position: "bottom",
+      labels: { color: TEXT, usePointStyle: true, boxWidth: 8, boxHeight: 8, pointStyleWidth: 18 }
+    };
+    options.plugins.gaps = { values: dim.values };
     options.plugins.tooltip = { callbacks: { label: function (ctx) { return ctx.dataset.label + ": " + nl(ctx.parsed.y); } } };
     new window.Chart(canvas, {
       type: "line",
+      plugins: [gapPlugin],
       data: {
         labels: data.weeks,
         datasets: [
@@ -77,8 +112,10 @@
     var options = baseOptions(reduceMotion);
     options.scales.y.beginAtZero = true;
     options.scales.y.ticks.precision = 0;
+    options.plugins.gaps = { values: data.respondents };
     new window.Chart(canvas, {
       type: "bar",
+      plugins: [gapPlugin],
       data: {
         labels: data.weeks,
         datasets: [{ label: canvas.dataset.label || "", data: data.respondents, backgroundColor: ACCENT, borderRadius: 3, maxBarThickness: 36 }]

@@ -437,6 +437,8 @@
 
     render(message) {
       const item = el('div', `wb-msg wb-msg--${message.from}`);
+      // Knowledge answers end with their source ("Bron: ..."): shown smaller and muted.
+      if (message.from === 'bot' && /^Bron:/.test(message.text)) item.classList.add('wb-msg--source');
       item.appendChild(srOnly(message.from === 'bot' ? TEXT.bot : TEXT.user));
       const body = el('div', 'wb-msg-body');
       if (message.from === 'bot') {
