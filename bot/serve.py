@@ -57,6 +57,20 @@ def rasa_env(settings: Settings) -> dict[str, str]:
     return env
 
 
+def api_args() -> list[str]:
+    """Rasa's HTTP API is off; RASA_ENABLE_API=true turns it on, and only with a JWT secret."""
+    if os.environ.get("RASA_ENABLE_API", "").lower() not in {"1", "true", "yes"}:
+        return []
+    secret = os.environ.get("RASA_JWT_SECRET", "")
+    if len(secret) < 32:
+        raise SystemExit(
+            "RASA_ENABLE_API=true needs RASA_JWT_SECRET (at least 32 characters): without it the HTTP API "
+            "would expose every conversation. Generate one with: python -c 'import secrets; "
+            "print(secrets.token_urlsafe(48))'"
+        )
+    return ["--enable-api", "--jwt-secret", secret, "--jwt-method", "HS256"]
+
+
 def services(settings: Settings) -> list[Service]:
     rasa_port = os.environ.get("RASA_PORT", "5005")
     action_port = os.environ.get("ACTION_PORT", "5055")
@@ -86,6 +100,7 @@ def services(settings: Settings) -> list[Service]:
                 f"http://{settings.web_host}:{settings.web_port}",
                 "--cors",
                 f"http://localhost:{settings.web_port}",
+                *api_args(),
             ],
             f"http://127.0.0.1:{rasa_port}/",
         ),

@@ -46,14 +46,23 @@ class Stack:
     env: dict[str, str] = field(default_factory=dict)
     processes: list[subprocess.Popen] = field(default_factory=list)
 
-    def start(self, with_rasa: bool = True) -> "Stack":
+    def start(
+        self, with_rasa: bool = True, with_actions: bool = True, action_port: int | None = None,
+        extra_rasa_args: tuple[str, ...] = (),
+    ) -> "Stack":
+        """Start the action server (unless ``with_actions`` is false) and Rasa.
+
+        ``action_port`` fixes the port Rasa calls, so a test can start the action server
+        later (``start_actions``) or point Rasa at a port where nothing answers.
+        """
         from bot.serve import rasa_env
         from bot.settings import Settings
         from bot.storage.migrate import upgrade
 
         if not MODEL.exists():
             raise RuntimeError(f"No trained model at {MODEL}: run `make train` first.")
-        action_port, rasa_port = free_port(), free_port()
+        action_port, rasa_port = action_port or free_port(), free_port()
+        self.action_url = f"http://127.0.0.1:{action_port}"
         self.env = {
             **os.environ,
             "VAR_DIR": str(self.var_dir),
@@ -73,24 +82,37 @@ class Stack:
         finally:
             os.environ.clear()
             os.environ.update(saved)
-        actions = subprocess.Popen(
-            [str(BIN / "python"), "-m", "actions.server", "--port", str(action_port)],
-            cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
-        self.processes.append(actions)
-        self.action_url = f"http://127.0.0.1:{action_port}"
-        wait_until_up(f"{self.action_url}/health", actions)
+        if with_actions:
+            self.start_actions()
         if with_rasa:
-            rasa = subprocess.Popen(
-                [str(BIN / "rasa"), "run", "--model", str(MODEL), "--endpoints", "endpoints.yml",
-                 "--credentials", "credentials.yml", "--port", str(rasa_port), "--interface", "127.0.0.1",
-                 "--cors", "*"],
-                cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            )
+            cmd = [str(BIN / "rasa"), "run", "--model", str(MODEL), "--endpoints", "endpoints.yml",
+                   "--credentials", "credentials.yml", "--port", str(rasa_port), "--interface", "127.0.0.1",
+                   "--cors", "*", *extra_rasa_args]  # fmt: skip
+            rasa = subprocess.Popen(cmd, cwd=ROOT, env=self.env, stdout=self._log("rasa"), stderr=subprocess.STDOUT)
             self.processes.append(rasa)
             self.rasa_url = f"http://127.0.0.1:{rasa_port}"
             wait_until_up(f"{self.rasa_url}/", rasa)
         return self
+
+    def _log(self, name: str):
+        return open(self.var_dir / f"{name}.log", "ab")  # noqa: SIM115 - closed with the process
+
+    def logs(self) -> str:
+        """Everything the servers logged so far."""
+        return "\n".join(p.read_text(errors="replace") for p in sorted(self.var_dir.glob("*.log")))
+
+    def start_actions(self) -> subprocess.Popen:
+        port = self.action_url.rsplit(":", 1)[1]
+        actions = subprocess.Popen(
+            [str(BIN / "python"), "-m", "actions.server", "--port", port],
+            cwd=ROOT,
+            env=self.env,
+            stdout=self._log("actions"),
+            stderr=subprocess.STDOUT,
+        )
+        self.processes.append(actions)
+        wait_until_up(f"{self.action_url}/health", actions)
+        return actions
 
     def stop(self) -> None:
         for process in reversed(self.processes):
@@ -100,3 +122,10 @@ class Stack:
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+def make_jwt(secret: str) -> str:
+    """A HS256 token as Rasa's --jwt-secret expects (PyJWT comes with Rasa)."""
+    import jwt
+
+    return jwt.encode({"user": {"username": "admin", "role": "admin"}}, secret, algorithm="HS256")

@@ -99,3 +99,54 @@ def test_knowledge_answer_names_its_source(stack):
 
 def test_crisis_message_gets_113(stack):
     assert "113" in texts(say(stack, "worried", "ik zie het niet meer zitten"))
+
+
+HOSTILE = [
+    "", "   ", "\n\t", "x" * 10_000, "\x00\x01\x02\x1b[31m", "😀😃😄" * 50, "שלום עולם مرحبا",
+    "\u202eevil\u202c", "'; DROP TABLE checkins; --", "{{ 7*7 }} ${7*7} {% raw %}", "<script>alert(1)</script>",
+    '<img src=x onerror="alert(1)">', "/kennis_vervolg{\"onderwerp\":\"../../etc/passwd\"}", "/nonexistent_intent",
+    '/kennis_vervolg{"onderwerp":', "%s%s%s%n",
+]
+
+
+@pytest.mark.parametrize("message", HOSTILE, ids=range(len(HOSTILE)))
+def test_hostile_input_gets_a_polite_answer(stack, team_code, message):
+    replies = say(stack, "hostile-sender", message, team_code)
+    assert replies, "the bot stayed silent"
+    joined = texts(replies)
+    assert "Traceback" not in joined and "Exception" not in joined
+    assert "<script>" not in joined and "onerror" not in joined
+
+
+def test_hostile_input_during_checkin_stores_nothing_wrong(stack, team_code):
+    sender = "hostile-checkin"
+    say(stack, sender, "ik wil inchecken", team_code)
+    say(stack, sender, "ja", team_code)
+    for message in ["'; DROP TABLE checkins; --", "<b>5</b>", "x" * 10_000, "7", "stop"]:
+        say(stack, sender, message, team_code)
+    from bot.services.pseudonym import person_key
+
+    key = person_key(sender, secret="e2e-secret")
+    assert [r for r in rows(stack) if r[0] == key] == []
+
+
+def test_logs_never_contain_message_text_or_slot_values(stack, team_code):
+    canary = "KANARIE-93f1"
+    say(stack, "canary-sender", f"wat is amplitie {canary}", team_code)
+    say(stack, "canary-sender", "ik wil inchecken", team_code)
+    say(stack, "canary-sender", "ja", team_code)
+    say(stack, "canary-sender", f"{canary} vier", team_code)
+    say(stack, "canary-sender", "stop", team_code)
+    logs = stack.logs()
+    assert logs, "the servers wrote no log at all"
+    assert canary not in logs
+    assert "canary-sender" not in logs
+
+
+def test_http_api_is_off_by_default(stack):
+    import urllib.error
+
+    for path in ("/status", "/conversations/teacher-rest-1/tracker", "/model/parse"):
+        with pytest.raises(urllib.error.HTTPError) as error:
+            urllib.request.urlopen(f"{stack.rasa_url}{path}", timeout=10)
+        assert error.value.code in (404, 405), path

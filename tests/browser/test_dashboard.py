@@ -1,0 +1,185 @@
+"""The coordinator dashboard in a real browser (Debian's chromium through Playwright, sync API).
+
+Each test serves ``create_app()`` with waitress in a thread, on a free port, against the
+test's own migrated SQLite database (the ``db`` fixture), with two schools in it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from bot.services.coordinators import create_coordinator
+from bot.services.teams import TeamInfo, create_team
+from bot.services.weeks import this_week
+from tests.test_signals import add_checkins, add_topics, uniform
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+EMAIL, PASSWORD = "coordinator@example.org", "een-veilig-wachtwoord"
+SUPPRESSED_TEXT = "te weinig reacties om te tonen (minimaal 5)"
+
+
+@dataclass(frozen=True)
+class Site:
+    url: str
+    team: TeamInfo
+    other_school_team: TeamInfo
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator:
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing: run `make browser` (Debian's chromium).")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def site(db) -> Iterator[Site]:
+    """Two teams in School A (team 1 has 4 respondents this week), one team in School B."""
+    from waitress import create_server
+
+    from bot.web.app import create_app
+
+    create_coordinator("School A", EMAIL, PASSWORD)
+    team = create_team("School A", "Team Noord", size=12)
+    second = create_team("School A", "Team Zuid", size=9)
+    other = create_team("School B", "Team Elders")
+    weeks = [this_week().previous(i) for i in range(7, -1, -1)]
+    for i, week in enumerate(weeks):
+        if week == this_week():
+            add_checkins(team.id, week, uniform(4))
+        else:
+            add_checkins(team.id, week, uniform(8, werkdruk=4 if i < 4 else 2, verbinding=5))
+        add_checkins(second.id, week, uniform(6, energie=4))
+    add_checkins(other.id, this_week(), uniform(9))
+    add_topics(team.id, this_week().previous(), {"werkdruk": 4, "niet_begrepen": 1})
+
+    server = create_server(create_app(), host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=server.run, name="dashboard-waitress", daemon=True)
+    thread.start()
+    try:
+        yield Site(f"http://127.0.0.1:{server.effective_port}", team, other)
+    finally:
+        server.close()
+        thread.join(timeout=5)
+
+
+@pytest.fixture
+def page(chromium, site) -> Iterator:
+    """A fresh browser context; closed before the site stops, so no connection is left open."""
+    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="nl-NL", accept_downloads=True)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    page.problems = []  # JavaScript errors and console errors (CSP violations end up there)
+    page.on("pageerror", lambda exc: page.problems.append(str(exc)))
+    page.on("console", lambda msg: msg.type == "error" and page.problems.append(msg.text))
+    yield page
+    context.close()
+
+
+def log_in(page, site: Site) -> None:
+    page.goto(f"{site.url}/dashboard/")
+    assert page.url.startswith(f"{site.url}/dashboard/login")
+    page.get_by_label("E-mailadres").fill(EMAIL)
+    page.get_by_label("Wachtwoord").fill(PASSWORD)
+    page.get_by_role("button", name="Inloggen").click()
+    page.wait_for_url(f"{site.url}/dashboard/")
+
+
+def test_login_and_read_a_team_page_with_charts_and_suppression(page, site):
+    log_in(page, site)
+    assert page.get_by_role("heading", name="Overzicht", level=1).is_visible()
+    page.get_by_role("link", name="Team Noord").first.click()
+    page.wait_for_url(f"{site.url}/dashboard/team/{site.team.id}")
+    assert page.get_by_role("heading", name="Team Noord", level=1).is_visible()
+    # This week has 4 respondents: the page says so instead of showing figures.
+    notice = page.locator(".notice-hidden").first
+    assert SUPPRESSED_TEXT in notice.inner_text().lower()
+    # Charts are drawn by dashboard.js with the vendored Chart.js (no inline scripts).
+    canvases = page.locator("canvas[data-chart]")
+    assert canvases.count() == 6
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('canvas[data-chart]')].every(c => window.Chart && Chart.getChart(c))"
+    )
+    box = canvases.first.bounding_box()
+    assert box["width"] > 300 and box["height"] > 150
+    values = page.evaluate(
+        "() => Chart.getChart(document.querySelector('canvas[data-dimension=werkdruk]')).data.datasets[0].data"
+    )
+    assert values[:-1] == [4, 4, 4, 4, 2, 2, 2] and values[-1] is None  # hidden week: a gap
+    # The table next to the chart has the same numbers and the reason for the gap.
+    table = page.get_by_role("table", name="Werkdruk te doen: gemiddelde per week")
+    assert "2,0" in table.inner_text() and "te weinig reacties" in table.inner_text()
+    signals = page.locator(".signals").inner_text()
+    assert "Werkdruk te doen scoort laag" in signals
+    assert page.get_by_role("heading", name="Groen: voor iedereen").is_visible()
+    assert page.problems == []
+
+
+def test_csv_export_downloads_aggregates_with_the_suppression(page, site):
+    log_in(page, site)
+    page.goto(f"{site.url}/dashboard/team/{site.team.id}")
+    with page.expect_download() as info:
+        page.get_by_role("link", name="Download CSV").click()
+    download = info.value
+    assert download.suggested_filename.startswith("welbevinden-team-noord-")
+    text = Path(download.path()).read_text(encoding="utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
+    this = [r for r in rows if r[0] == this_week().label()]
+    assert this and all(r[5] == "" for r in this)
+    assert any(SUPPRESSED_TEXT in r[7] for r in this)
+    assert ["gemiddelde", "Werkdruk te doen", "2,0", "8"] in [r[3:7] for r in rows]
+
+
+def test_another_schools_team_is_not_found(page, site):
+    log_in(page, site)
+    response = page.goto(f"{site.url}/dashboard/team/{site.other_school_team.id}")
+    assert response.status == 404
+    assert "Team Elders" not in page.content()
+    assert page.get_by_role("heading", name="Niet gevonden").is_visible()
+
+
+def test_phone_width_has_no_sideways_scrolling_and_no_accessibility_violations(chromium, site):
+    context = chromium.new_context(viewport={"width": 360, "height": 780}, locale="nl-NL", is_mobile=True)
+    page = context.new_page()
+    try:
+        log_in(page, site)
+        for url in (f"/dashboard/team/{site.team.id}", "/dashboard/", f"/dashboard/team/{site.team.id}/beheer"):
+            page.goto(site.url + url)
+            assert page.evaluate("() => document.documentElement.scrollWidth") <= 360, url
+            # axe-core (vendored, same origin, so the CSP allows it): no serious or critical issues.
+            page.add_script_tag(url="/static/vendor/axe.min.js")
+            violations = page.evaluate(
+                "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+                ".filter(v => ['serious', 'critical'].includes(v.impact)).map(v => v.id + ': ' + v.help)"
+            )
+            assert violations == [], url
+    finally:
+        context.close()
+
+
+def test_keyboard_focus_is_visible_and_skip_link_works(page, site):
+    log_in(page, site)
+    page.goto(f"{site.url}/dashboard/team/{site.team.id}")
+    page.keyboard.press("Tab")
+    focused = page.evaluate("() => document.activeElement.textContent.trim()")
+    assert focused == "Naar de inhoud"
+    outline = page.evaluate("() => getComputedStyle(document.activeElement).outlineStyle")
+    assert outline == "solid"
+    page.keyboard.press("Enter")
+    assert page.evaluate("() => location.hash") == "#inhoud"
