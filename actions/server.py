@@ -13,6 +13,8 @@ import argparse
 import hmac
 import logging
 import os
+import traceback
+from pathlib import Path
 
 from rasa_sdk.endpoint import create_app
 from sanic import Sanic, response
@@ -42,8 +44,11 @@ def create_secure_app(token: str) -> Sanic:
         return None
 
     async def safe_error(request: Request, exception: Exception):
-        # Log the type and the action only: never the body, it holds the conversation.
-        logger.error("Action call failed: %s", type(exception).__name__)
+        # Log the type and where it happened, never the message or the body: both can
+        # hold what the user typed.
+        frames = traceback.extract_tb(exception.__traceback__)[-4:]
+        where = " <- ".join(f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in reversed(frames))
+        logger.error("Action call failed: %s at %s", type(exception).__name__, where)
         status = getattr(exception, "status_code", 500)
         return response.json({"error": "internal error" if status >= 500 else "bad request"}, status=status)
 

@@ -11,7 +11,7 @@ import json
 import logging
 import sys
 import time
-from typing import Callable
+from collections.abc import Callable
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -252,7 +252,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO, format="%(levelname)s %(name)s: %(message)s"
+    )
     try:
         return args.func(args)
     except (ValueError, LookupError) as exc:

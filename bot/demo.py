@@ -11,8 +11,8 @@ import hashlib
 import json
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from sqlalchemy import delete, func, insert, select
 
@@ -21,7 +21,7 @@ from bot.services.teams import new_code
 from bot.services.topics import FALLBACK, OUT_OF_SCOPE
 from bot.services.weeks import IsoWeek, last_weeks, this_week
 from bot.settings import Settings
-from bot.storage.db import transaction
+from bot.storage.db import get_engine, transaction
 from bot.storage.models import DIMENSIONS, CheckIn, School, Team, TopicCount
 
 DEMO_SCHOOL = "Demoschool De Regenboog (DEMO)"
@@ -307,13 +307,16 @@ def demo_seed(
     batch: list[dict] = []
     topic_batch: list[dict] = []
 
+    engine = get_engine()
+
     def flush() -> None:
         nonlocal checkins, topic_total
-        with transaction() as session:
+        # Core executemany on a plain connection: batched INSERT ... VALUES on PostgreSQL.
+        with engine.begin() as conn:
             if batch:
-                session.execute(insert(CheckIn.__table__), batch)
+                conn.execute(insert(CheckIn.__table__), batch)
             if topic_batch:
-                session.execute(insert(TopicCount.__table__), topic_batch)
+                conn.execute(insert(TopicCount.__table__), topic_batch)
         checkins += len(batch)
         topic_total += len(topic_batch)
         batch.clear()

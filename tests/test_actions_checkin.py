@@ -143,11 +143,13 @@ async def test_submit_stores_one_row_and_reflects(db):
 
 async def test_stopped_or_declined_checkin_stores_nothing(db):
     team = create_team("School A", "Team 1")
-    for slots in ({"checkin_stopped": True, "energie": 4}, {"consent": False}):
+    cases = [({"checkin_stopped": True, "energie": 4}, "utter_checkin_stopped"),
+             ({"consent": False}, "utter_checkin_no_consent")]
+    for slots, expected in cases:
         dispatcher = CollectingDispatcher()
         tracker = make_tracker("stop", {"team_code": team.code, "consent": True, **slots})
         await ActionCheckinSubmit().run(dispatcher, tracker, domain())
-        assert "opgeslagen" not in str(dispatcher.messages)
+        assert [m["response"] for m in dispatcher.messages] == [expected]
     assert checkin.history("sender-1") == []
 
 

@@ -89,7 +89,7 @@ def test_login_starts_a_new_session_against_fixation(app, world):
     before = session_data(app, client)
     old_cookie = client.get_cookie("session").value
     assert before["sid"] and "coordinator_id" not in before
-    response = client.post("/dashboard/login?next=/dashboard/team/%d" % world.team_a.id,
+    response = client.post(f"/dashboard/login?next=/dashboard/team/{world.team_a.id}",
                            data={"csrf_token": token, "email": "a@example.org", "password": PASSWORD})
     assert response.status_code == 302 and response.location.endswith(f"/dashboard/team/{world.team_a.id}")
     after = session_data(app, client)

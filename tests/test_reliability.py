@@ -22,9 +22,9 @@ def make_team(database_url: str) -> str:
 
     code = new_code()
     with make_engine(database_url).begin() as conn:
-        conn.execute(text("INSERT INTO schools (name, is_demo, created_at) VALUES ('S', 0, '2026-01-01')"))
+        conn.execute(text("INSERT INTO schools (name, is_demo, created_at) VALUES ('S', 0, '2026-01-01 00:00:00')"))
         conn.execute(text("INSERT INTO teams (school_id, name, code, is_demo, created_at) "
-                          "VALUES (1, 'T', :code, 0, '2026-01-01')"), {"code": code})
+                          "VALUES (1, 'T', :code, 0, '2026-01-01 00:00:00')"), {"code": code})
     return code
 
 
@@ -49,14 +49,16 @@ def test_action_server_down_then_back(tmp_path):
     try:
         code = make_team(stack.database_url)
         replies = checkin(stack, "teacher", code)
-        assert FAILURE in replies[-1]
-        assert not any("opgeslagen" in r for r in replies)
+        # The check-in cannot start without the action server: the user is told at once,
+        # every later message still gets an answer, and nothing claims to be saved.
+        assert FAILURE in replies[0]
+        assert not any("opgeslagen" in r and "niets opgeslagen" not in r for r in replies)
         assert stored(stack.database_url) == 0
 
         stack.start_actions()
         say(stack, "teacher", "stop", code)  # leave whatever half-state the failure left
         replies = checkin(stack, "teacher", code)
-        assert "opgeslagen" in replies[-1]
+        assert "zijn opgeslagen" in replies[-1]
         assert stored(stack.database_url) == 1
     finally:
         stack.stop()

@@ -28,9 +28,9 @@ def team_code(stack):
 
     code = new_code()
     with make_engine(stack.database_url).begin() as conn:
-        conn.execute(text("INSERT INTO schools (name, is_demo, created_at) VALUES ('E2E school', 0, '2026-01-01')"))
+        conn.execute(text("INSERT INTO schools (name, is_demo, created_at) VALUES ('E2E school', 0, '2026-01-01 00:00:00')"))
         conn.execute(text("INSERT INTO teams (school_id, name, code, is_demo, created_at) "
-                          "VALUES (1, 'E2E team', :code, 0, '2026-01-01')"), {"code": code})
+                          "VALUES (1, 'E2E team', :code, 0, '2026-01-01 00:00:00')"), {"code": code})
     return code
 
 
@@ -70,7 +70,7 @@ def test_whole_checkin_with_team_metadata_stores_one_row_with_the_given_values(s
     for answer in ["vier", "gaat wel", "😩", "ruim voldoende"]:
         say(stack, sender, answer, team_code)
     final = texts(say(stack, sender, "super", team_code))
-    assert "opgeslagen" in final
+    assert "zijn opgeslagen" in final
     stored = rows(stack)
     assert len(stored) == 1
     assert tuple(stored[0])[1:] == (4, 3, 1, 4, 5)

@@ -145,7 +145,7 @@ def test_school_total_is_hidden_when_a_team_is_hidden(any_db):
 def test_signals_three_week_drop_low_mean_strength_and_participation(any_db):
     team = create_team("School A", "Team 1", size=20)
     werkdruk = [3.8, 3.4, 3.0, 2.4]
-    for week, value in zip(WEEKS[-4:], werkdruk):
+    for week, value in zip(WEEKS[-4:], werkdruk, strict=True):
         n = 5
         total = round(value * n)
         rows = uniform(n, verbinding=5, plezier=3)
@@ -170,7 +170,7 @@ def test_signals_three_week_drop_low_mean_strength_and_participation(any_db):
 
 def test_a_drop_through_a_hidden_week_is_not_a_signal(any_db):
     team = create_team("School A", "Team 1")
-    for week, score in zip(WEEKS[-4:], [5, 4, 3, 2]):
+    for week, score in zip(WEEKS[-4:], [5, 4, 3, 2], strict=True):
         add_checkins(team.id, week, uniform(5 if week != WEEKS[-2] else 4, energie=score))
     ins = team_insights(team.id, until=NOW)
     assert not [s for s in ins.signals if s.kind in ("daling_drie_weken", "sterke_daling")]
@@ -215,7 +215,7 @@ def test_weeks_across_new_year_are_consecutive(any_db):
     until = IsoWeek(2027, 2)
     weeks = last_weeks(4, until)
     assert [w.label() for w in weeks] == ["2026-W52", "2026-W53", "2027-W01", "2027-W02"]
-    for week, score in zip(weeks, [5, 4, 3, 2]):
+    for week, score in zip(weeks, [5, 4, 3, 2], strict=True):
         add_checkins(team.id, week, uniform(5, plezier=score))
     ins = team_insights(team.id, n_weeks=4, until=until)
     assert [w.n for w in ins.weeks] == [5, 5, 5, 5]

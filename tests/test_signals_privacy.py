@@ -247,11 +247,11 @@ def test_end_to_end_from_the_database_nothing_leaks(data):
                 team = Team(school_id=school.id, name=f"Team {t}", code=new_code(), size=None)
                 session.add(team)
                 session.flush()
-                truth[team.id] = dict(zip(weeks, per_week))
+                truth[team.id] = dict(zip(weeks, per_week, strict=True))
                 rows = [
                     {"team_id": team.id, "person_key": f"p{team.id}-{w.label()}-{i}", "iso_year": w.year,
                      "iso_week": w.week, **a}
-                    for w, answers in zip(weeks, per_week) for i, a in enumerate(answers)
+                    for w, answers in zip(weeks, per_week, strict=True) for i, a in enumerate(answers)
                 ]
                 if rows:
                     session.execute(insert(CheckIn.__table__), rows)
@@ -266,7 +266,7 @@ def test_end_to_end_from_the_database_nothing_leaks(data):
             for fig in ins.weeks:
                 # The team page shows exactly what the overview shows for that team.
                 assert fig == overview.week(fig.week).teams[team.id]
-            for week_json, fig in zip(signals.insights_json(ins)["weeks"], ins.weeks):
+            for week_json, fig in zip(signals.insights_json(ins)["weeks"], ins.weeks, strict=True):
                 if fig.status == SUPPRESSED:
                     assert week_json["n"] is None
                     assert all(c == {"suppressed": True, "reason": fig.reason}

@@ -21,10 +21,10 @@ exhaustively (tests/test_signals_privacy.py).
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Mapping
 
 import yaml
 from sqlalchemy import and_, case, func, or_, select
@@ -90,7 +90,7 @@ class RawDim:
 
     def __add__(self, other: "RawDim") -> "RawDim":
         return RawDim(self.n + other.n, self.total + other.total,
-                      tuple(a + b for a, b in zip(self.counts, other.counts)))  # type: ignore[arg-type]
+                      tuple(a + b for a, b in zip(self.counts, other.counts, strict=True)))  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -336,39 +336,39 @@ def compute_signals(
     info: list[Signal] = []
     positive: list[Signal] = []
     focus: dict[str, float] = {}
+
+    def signal(kind: str, level: str, dim: str | None = None, **values: object) -> Signal:
+        return Signal(kind, level, dim, basis.week, t[kind].format(week=basis.week.week, **values))
+
     if b != len(weeks) - 1:
-        context.append(Signal("laatste_week_te_weinig", LEVEL_INFO, None, basis.week, t["laatste_week_te_weinig"].format(
-            laatste=weeks[-1].week.week, week=basis.week.week, min_group=min_group)))
+        context.append(signal("laatste_week_te_weinig", LEVEL_INFO, laatste=weeks[-1].week.week, min_group=min_group))
     for dim in DIMENSIONS:
         series = [_rounded(w.dims[dim]) for w in weeks[: b + 1]]
         now = series[b]
         if now is None:
             continue
-        values = {"dimensie": labels[dim], "week": basis.week.week, "gemiddelde": nl_number(now), "naar": nl_number(now)}
+        values = {"dimensie": labels[dim], "gemiddelde": nl_number(now), "naar": nl_number(now)}
         last4 = series[b - 3: b + 1] if b >= 3 else []
-        if len(last4) == 4 and all(v is not None for v in last4) and all(
-            a > c for a, c in zip(last4, last4[1:])  # type: ignore[operator]
-        ):
-            attention.append(Signal("daling_drie_weken", LEVEL_ATTENTION, dim, basis.week, t["daling_drie_weken"].format(
-                **values, van=nl_number(last4[0]), week_van=weeks[b - 3].week.week)))  # type: ignore[arg-type]
+        previous = series[b - 1] if b >= 1 else None
+        if len(last4) == 4 and None not in last4 and all(a > c for a, c in zip(last4, last4[1:], strict=False)):
+            attention.append(signal("daling_drie_weken", LEVEL_ATTENTION, dim, **values, van=nl_number(last4[0]),
+                                    week_van=weeks[b - 3].week.week))
             focus[dim] = now
-        elif b >= 1 and series[b - 1] is not None and series[b - 1] - now >= BIG_DROP - 1e-9:  # type: ignore[operator]
-            attention.append(Signal("sterke_daling", LEVEL_ATTENTION, dim, basis.week, t["sterke_daling"].format(
-                **values, van=nl_number(series[b - 1]), week_van=weeks[b - 1].week.week)))  # type: ignore[arg-type]
+        elif previous is not None and previous - now >= BIG_DROP - 1e-9:
+            attention.append(signal("sterke_daling", LEVEL_ATTENTION, dim, **values, van=nl_number(previous),
+                                    week_van=weeks[b - 1].week.week))
             focus[dim] = now
         if now <= LOW_MEAN:
-            attention.append(Signal("laag", LEVEL_ATTENTION, dim, basis.week, t["laag"].format(**values)))
+            attention.append(signal("laag", LEVEL_ATTENTION, dim, **values))
             focus[dim] = now
         elif now >= STRONG_MEAN:
-            positive.append(Signal("sterk", LEVEL_POSITIVE, dim, basis.week, t["sterk"].format(**values)))
+            positive.append(signal("sterk", LEVEL_POSITIVE, dim, **values))
         if now < FOCUS_MEAN:
             focus.setdefault(dim, now)
     if size and basis.participation is not None and basis.participation < LOW_PARTICIPATION:
-        info.append(Signal("deelname_laag", LEVEL_INFO, None, basis.week,
-                           t["deelname_laag"].format(week=basis.week.week, n=basis.n, grootte=size)))
+        info.append(signal("deelname_laag", LEVEL_INFO, n=basis.n, grootte=size))
     if topics.status == SHOWN and topics.week == basis.week and topics.cant_help_total >= TOPIC_MIN_COUNT:
-        info.append(Signal("niet_geholpen", LEVEL_INFO, None, basis.week,
-                           t["niet_geholpen"].format(week=basis.week.week, aantal=topics.cant_help_total)))
+        info.append(signal("niet_geholpen", LEVEL_INFO, aantal=topics.cant_help_total))
     order = list(DIMENSIONS)
     weak = sorted(focus, key=lambda d: (focus[d], order.index(d)))
     return context + attention + info + positive, weak, basis.week
@@ -460,7 +460,7 @@ def _dimension_json(cell: DimensionFigure) -> dict:
     if cell.status == EMPTY:
         return {"suppressed": False, "n": 0, "mean": None}
     return {"suppressed": False, "n": cell.n, "mean": round(cell.mean, 2) if cell.mean is not None else None,
-            "distribution": dict(zip((str(s) for s in SCORES), cell.distribution or ()))}
+            "distribution": dict(zip((str(s) for s in SCORES), cell.distribution or (), strict=False))}
 
 
 def week_json(fig: WeekFigures) -> dict:

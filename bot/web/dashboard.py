@@ -13,9 +13,9 @@ import csv
 import io
 import logging
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
-from typing import Callable
 
 from flask import (
     Blueprint,
@@ -205,6 +205,8 @@ def inject() -> dict:
         "dimensions": DIMENSIONS,
         "SHOWN": SHOWN,
         "SUPPRESSED": SUPPRESSED,
+        "LOW_MEAN": signals.LOW_MEAN,
+        "STRONG_MEAN": signals.STRONG_MEAN,
     }
 
 
@@ -402,10 +404,11 @@ def _week_rows(group: str, fig: WeekFigures, with_distribution: bool = False) ->
                 rows.extend(
                     [week, monday, group, t["verdeling"], f"{labels[dim]}, {t['score'].format(score=s)}", count,
                      cell.n, ""]
-                    for s, count in zip(signals.SCORES, cell.distribution)
+                    for s, count in zip(signals.SCORES, cell.distribution, strict=True)
                 )
         elif cell.status == SUPPRESSED:
-            rows.append([week, monday, group, t["gemiddelde"], labels[dim], "", "", f"{t['onderdrukt']}: {cell.reason}"])
+            hidden = f"{t['onderdrukt']}: {cell.reason}"
+            rows.append([week, monday, group, t["gemiddelde"], labels[dim], "", "", hidden])
         else:
             rows.append([week, monday, group, t["gemiddelde"], labels[dim], "", 0, t["geen_antwoorden"]])
     return rows

@@ -283,12 +283,37 @@ def unreachable_rasa_url() -> str:
     return f"http://127.0.0.1:{free_port()}"
 
 
+class IntranetSite:
+    """Another origin (localhost instead of 127.0.0.1) serving pages given by the tests.
+
+    A real server, not page.route: Chrome blocks pages it cannot place in the local
+    network from loading scripts from loopback addresses (Private Network Access)."""
+
+    def __init__(self) -> None:
+        from werkzeug.serving import make_server
+        from werkzeug.wrappers import Response
+
+        self.pages: dict[str, str] = {}
+
+        def app(environ, start_response):
+            html = self.pages.get(environ.get("PATH_INFO", ""))
+            response = Response(html or "not found", status=200 if html else 404, content_type="text/html")
+            return response(environ, start_response)
+
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://localhost:{self.server.server_port}"
+        threading.Thread(target=self.server.serve_forever, name="intranet", daemon=True).start()
+
+    def page(self, path: str, html: str) -> str:
+        self.pages[path] = html
+        return self.url + path
+
+
 @pytest.fixture(scope="session")
-def intranet_url() -> str:
-    """Another origin for the embed test; its page is served by page.route, not a server.
-    (localhost, not a made-up host name: Chrome blocks public pages from loading scripts
-    from loopback addresses.)"""
-    return f"http://localhost:{free_port()}/intranet/"
+def intranet() -> Iterator[IntranetSite]:
+    site = IntranetSite()
+    yield site
+    site.server.shutdown()
 
 
 HOSTILE_BOT_TEXT = (

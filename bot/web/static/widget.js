@@ -36,7 +36,7 @@
     close: 'Sluiten',
     log: 'Gesprek met de Welbevinden-assistent',
     label: 'Je bericht',
-    placeholder: 'Typ je vraag of antwoord…',
+    placeholder: 'Typ je bericht…',
     send: 'Verstuur',
     typing: 'De assistent typt…',
     bot: 'Assistent: ',
