@@ -48,12 +48,13 @@ class Stack:
 
     def start(
         self, with_rasa: bool = True, with_actions: bool = True, action_port: int | None = None,
-        extra_rasa_args: tuple[str, ...] = (),
+        extra_rasa_args: tuple[str, ...] = (), extra_env: dict[str, str] | None = None,
     ) -> "Stack":
         """Start the action server (unless ``with_actions`` is false) and Rasa.
 
         ``action_port`` fixes the port Rasa calls, so a test can start the action server
         later (``start_actions``) or point Rasa at a port where nothing answers.
+        ``extra_env`` overrides settings (e.g. TRACKER_DB_URL, REDIS_URL) for all processes.
         """
         from bot.serve import rasa_env
         from bot.settings import Settings
@@ -61,7 +62,7 @@ class Stack:
 
         if not MODEL.exists():
             raise RuntimeError(f"No trained model at {MODEL}: run `make train` first.")
-        action_port, rasa_port = action_port or free_port(), free_port()
+        action_port = action_port or free_port()
         self.action_url = f"http://127.0.0.1:{action_port}"
         self.env = {
             **os.environ,
@@ -72,6 +73,7 @@ class Stack:
             "PSEUDONYM_SECRET": "e2e-secret",
             "TF_CPP_MIN_LOG_LEVEL": "2",
             "RASA_TELEMETRY_ENABLED": "false",
+            **(extra_env or {}),
         }
         saved = dict(os.environ)
         os.environ.update(self.env)
@@ -85,14 +87,20 @@ class Stack:
         if with_actions:
             self.start_actions()
         if with_rasa:
-            cmd = [str(BIN / "rasa"), "run", "--model", str(MODEL), "--endpoints", "endpoints.yml",
-                   "--credentials", "credentials.yml", "--port", str(rasa_port), "--interface", "127.0.0.1",
-                   "--cors", "*", *extra_rasa_args]  # fmt: skip
-            rasa = subprocess.Popen(cmd, cwd=ROOT, env=self.env, stdout=self._log("rasa"), stderr=subprocess.STDOUT)
-            self.processes.append(rasa)
-            self.rasa_url = f"http://127.0.0.1:{rasa_port}"
-            wait_until_up(f"{self.rasa_url}/", rasa)
+            self.rasa_url = self.start_rasa(extra_rasa_args)
         return self
+
+    def start_rasa(self, extra_rasa_args: tuple[str, ...] = ()) -> str:
+        """Start one more Rasa process on a free port; returns its URL."""
+        port = free_port()
+        cmd = [str(BIN / "rasa"), "run", "--model", str(MODEL), "--endpoints", "endpoints.yml",
+               "--credentials", "credentials.yml", "--port", str(port), "--interface", "127.0.0.1",
+               "--cors", "*", *extra_rasa_args]  # fmt: skip
+        rasa = subprocess.Popen(cmd, cwd=ROOT, env=self.env, stdout=self._log(f"rasa-{port}"), stderr=subprocess.STDOUT)
+        self.processes.append(rasa)
+        url = f"http://127.0.0.1:{port}"
+        wait_until_up(f"{url}/", rasa)
+        return url
 
     def _log(self, name: str):
         return open(self.var_dir / f"{name}.log", "ab")  # noqa: SIM115 - closed with the process

@@ -175,6 +175,34 @@ def test_login_is_rate_limited_per_email_address(app, world):
     assert login(app.test_client(), "b@example.org", environ_base={"REMOTE_ADDR": "10.9.9.9"}).status_code == 302
 
 
+def test_with_redis_the_login_limit_is_shared_between_workers(db, world, monkeypatch):
+    """Two app instances (two waitress processes in production) count attempts together."""
+    import uuid
+
+    import redis
+
+    url = "redis://127.0.0.1:6379/15"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.RedisError:
+        pytest.skip("no Redis server at 127.0.0.1:6379")
+    from bot.settings import get_settings
+    from bot.web.app import create_app
+
+    monkeypatch.setenv("REDIS_URL", url)
+    get_settings.cache_clear()
+    workers = [create_app(), create_app()]
+    address = {"REMOTE_ADDR": f"10.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}.7"}
+    statuses = []
+    for i in range(6):
+        client = workers[i % 2].test_client()
+        token = csrf_token(client)
+        statuses.append(client.post("/dashboard/login", environ_base=address, data={
+            "csrf_token": token, "email": f"{uuid.uuid4().hex}@example.org", "password": "wrong-password-1"}
+        ).status_code)
+    assert statuses == [200] * 5 + [429]
+
+
 def test_a_coordinator_never_sees_another_schools_team(app, world):
     client = app.test_client()
     login(client, "a@example.org")

@@ -83,6 +83,7 @@ def init_app(app: Flask, settings: Settings) -> None:
         key_func=get_remote_address,
         storage_uri=settings.redis_url or "memory://",
         strategy="fixed-window",
+        key_prefix="welbevinden-dashboard",
         in_memory_fallback_enabled=bool(settings.redis_url),
     )
     limiter.init_app(app)

@@ -1,0 +1,133 @@
+"""The database going down during a check-in: no false "saved", no partial rows, recovery by itself.
+
+PostgreSQL is reached through a small TCP proxy that the test cuts and restores, so the
+application sees a real outage (refused and dropped connections) and a real recovery.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+
+import pytest
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import func, select
+
+from actions.checkin import ActionCheckinSubmit
+from bot.services import checkin
+from bot.services.teams import create_team
+from bot.storage.db import transaction
+from bot.storage.models import CheckIn
+from tests.conftest import _drop_postgres_schema, _fresh_postgres_schema, _reset_caches
+from tests.test_actions_checkin import domain, make_tracker
+
+
+class CuttableProxy:
+    """Forwards 127.0.0.1:<port> to PostgreSQL until ``cut()``; ``restore()`` reopens it."""
+
+    def __init__(self, target: tuple[str, int]) -> None:
+        self.target = target
+        self.listener = socket.socket()
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.up = threading.Event()
+        self.up.set()
+        self.connections: list[socket.socket] = []
+        self.listener.listen(32)
+        self.listener.settimeout(0.2)
+        self.stopped = threading.Event()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while not self.stopped.is_set():
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                continue
+            if not self.up.is_set():
+                client.close()  # the database is "down": refuse
+                continue
+            upstream = socket.create_connection(self.target)
+            self.connections += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pipe(src: socket.socket, dst: socket.socket) -> None:
+        try:
+            while data := src.recv(65536):
+                dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for sock in (src, dst):
+                try:
+                    sock.close()
+                except OSError:
+                    pass
+
+    def cut(self) -> None:
+        self.up.clear()
+        for sock in self.connections:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        self.connections.clear()
+
+    def restore(self) -> None:
+        self.up.set()
+
+    def close(self) -> None:
+        self.stopped.set()
+        self.cut()
+        self.listener.close()
+
+
+@pytest.fixture
+def proxied_postgres(postgres_url, monkeypatch):
+    from sqlalchemy.engine import make_url
+
+    from bot.storage.migrate import upgrade
+
+    schema, direct_url = _fresh_postgres_schema(postgres_url)
+    upgrade(direct_url)
+    target = make_url(postgres_url)
+    proxy = CuttableProxy((target.host or "127.0.0.1", target.port or 5432))
+    proxied = direct_url.replace(f"{target.host}:{target.port or 5432}", f"127.0.0.1:{proxy.port}")
+    monkeypatch.setenv("DATABASE_URL", proxied)
+    _reset_caches()
+    yield proxy
+    proxy.close()
+    _reset_caches()
+    _drop_postgres_schema(postgres_url, schema)
+
+
+async def submit(sender: str, team_code: str) -> list[str]:
+    dispatcher = CollectingDispatcher()
+    scores = {"energie": 4, "werkdruk": 2, "verbinding": 5, "waardering": 3, "plezier": 4}
+    tracker = make_tracker("4", {"team_code": team_code, "consent": True, **scores}, sender=sender)
+    await ActionCheckinSubmit().run(dispatcher, tracker, domain())
+    return [m["response"] for m in dispatcher.messages]
+
+
+def count_rows() -> int:
+    with transaction() as session:
+        return session.execute(select(func.count()).select_from(CheckIn)).scalar_one()
+
+
+async def test_database_down_during_checkin_then_back(proxied_postgres):
+    team = create_team("School A", "Team 1")
+    assert (await submit("warm-up", team.code))[0] == "utter_checkin_saved"
+
+    proxied_postgres.cut()
+    responses = await submit("teacher", team.code)
+    assert responses == ["utter_checkin_save_failed"]  # never "opgeslagen"
+
+    proxied_postgres.restore()
+    assert count_rows() == 1  # only the warm-up: no partial row of the failed save
+    responses = await submit("teacher", team.code)  # the same engine, no restart, no manual step
+    assert responses[0] == "utter_checkin_saved"
+    assert count_rows() == 2
+    assert checkin.history("teacher")[0].scores["werkdruk"] == 2
