@@ -11,11 +11,14 @@ message text: Rasa's own REST handler would log it on a time-out, ours catches f
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 import os
+import uuid
+from collections.abc import Awaitable, Callable
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Dict, Text
+from typing import Any
 
 import yaml
 from rasa.core.channels.channel import OutputChannel, UserMessage
@@ -47,15 +50,29 @@ class CountingOutputChannel(OutputChannel):
         self.sent = 0
         self.name = inner.name  # type: ignore[method-assign] - channel-specific responses keep working
 
-    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
         self.sent += 1
         await self.inner.send_response(recipient_id, message)
 
 
-def guarded(on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Callable[[UserMessage], Awaitable[None]]:
+def is_session_id(value: Any) -> bool:
+    """A widget session id must be a random UUID (never a name, e-mail or a REST sender id)."""
+    try:
+        return isinstance(value, str) and uuid.UUID(value).version == 4
+    except ValueError:
+        return False
+
+
+def guarded(
+    on_new_message: Callable[[UserMessage], Awaitable[Any]], require_uuid_sender: bool = False
+) -> Callable[[UserMessage], Awaitable[None]]:
     """Wrap Rasa's message handler: bounded in time, and never silent."""
 
     async def handle(message: UserMessage) -> None:
+        if require_uuid_sender and not is_session_id(message.sender_id):
+            logger.warning("Ignored a widget message with a session id that is not a random UUID")
+            await message.output_channel.send_response(message.sender_id, {"text": failure_text()})
+            return
         counting = CountingOutputChannel(message.output_channel)
         message.output_channel = counting
         try:
@@ -78,7 +95,28 @@ class GuardedRestInput(RestInput):
 
 
 class GuardedSocketIOInput(SocketIOInput):
-    """Rasa's SocketIO channel (the widget), never silent."""
+    """Rasa's SocketIO channel (the widget), never silent, and with its session rooms fixed.
+
+    Rasa 3.6 calls ``sio.enter_room(...)`` without ``await``; since python-socketio 5.10
+    that is a coroutine, so with ``session_persistence: true`` the socket never joins its
+    session's room and every answer (sent to that room) is lost (RasaHQ/rasa#13027). We
+    replace Rasa's ``session_request`` handler with one that awaits it.
+    """
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]):
-        return super().blueprint(guarded(on_new_message))
+        blueprint = super().blueprint(guarded(on_new_message, require_uuid_sender=self.session_persistence))
+        sio = self.sio
+
+        @sio.on("session_request", namespace=self.namespace)
+        async def session_request(sid: str, data: Any) -> None:
+            data = data if isinstance(data, dict) else {}
+            session_id = data.get("session_id")
+            if not is_session_id(session_id):
+                session_id = str(uuid.uuid4())  # only random UUIDs may name a conversation
+            if self.session_persistence:
+                joined = sio.enter_room(sid, session_id, namespace=self.namespace)
+                if inspect.isawaitable(joined):  # python-socketio >= 5.10
+                    await joined
+            await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
+
+        return blueprint

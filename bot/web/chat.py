@@ -1,4 +1,4 @@
-"""The stand-alone chat page: /chat?team=CODE."""
+"""The stand-alone chat page: /chat?team=CODE (add &start=checkin for a check-in link)."""
 
 from __future__ import annotations
 
@@ -13,4 +13,5 @@ bp = Blueprint("chat", __name__)
 def chat_page():
     settings = current_app.config["WELBEVINDEN_SETTINGS"]
     team_code = normalize_code(request.args.get("team")) or ""
-    return render_template("chat.html", team_code=team_code, rasa_url=settings.rasa_url)
+    start = "checkin" if request.args.get("start") == "checkin" else ""  # a check-in link
+    return render_template("chat.html", team_code=team_code, rasa_url=settings.rasa_url, start=start)

@@ -265,7 +265,7 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    ActionForm()  # CSRF is checked by CSRFProtect before we get here
+    # CSRFProtect has checked the token before we get here.
     session.clear()
     flash("logged_out")
     return redirect(url_for(".login"))
@@ -427,7 +427,7 @@ def _csv_response(rows: list[list[object]], filename: str) -> Response:
 
 
 def _slug(text: str) -> str:
-    return "".join(ch if ch.isalnum() else "-" for ch in text.lower()).strip("-")[:60] or "export"
+    return "".join(ch if ch.isascii() and ch.isalnum() else "-" for ch in text.lower()).strip("-")[:60] or "export"
 
 
 def team_csv_rows(ins: signals.TeamInsights) -> list[list[object]]:

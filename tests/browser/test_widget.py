@@ -140,7 +140,7 @@ def test_checkin_with_buttons(stack, new_page):
         expect(bot_messages(page).filter(has_text=question).last).to_be_visible()
         click_choice(page, answer)
 
-    expect(log(page)).to_contain_text("opgeslagen")
+    expect(log(page)).to_contain_text("zijn opgeslagen")
     # Buttons of earlier messages cannot be used again.
     expect(page.get_by_role("button", name="Ja, ik doe mee")).to_be_disabled()
     assert page.locator("button.wb-choice", has_text=re.compile("^[1-5]$")).evaluate_all(
@@ -167,7 +167,7 @@ def test_checkin_with_typed_answers_survives_a_reload(stack, new_page):
         say(page, answer)
         if next_question:
             expect(bot_messages(page).last).to_contain_text(next_question)
-    expect(log(page)).to_contain_text("opgeslagen")
+    expect(log(page)).to_contain_text("zijn opgeslagen")
 
     # A reload shows the same conversation, in the same Rasa session.
     session = page.evaluate("localStorage.getItem('welbevinden.session')")
@@ -419,3 +419,16 @@ def test_no_answer_within_ten_seconds(fake_rasa, web_for, new_page):
     textbox(page).press("Enter")
     expect(bot_messages(page).last).to_contain_text("Ontvangen")
     expect(page.get_by_role("status").filter(has_text=UNAVAILABLE)).to_have_count(0)
+
+
+def test_checkin_link_opens_the_checkin_once(stack, new_page):
+    page, problems = new_page()
+    page.goto(stack.chat_url() + "&start=checkin")
+    expect(bot_messages(page).last).to_contain_text("Doe je mee?", timeout=ANSWER_TIMEOUT_MS)
+    wait_until_answered(page)
+    asked = bot_messages(page).count()
+    page.reload()
+    wait_until_answered(page)
+    page.wait_for_timeout(1500)
+    assert bot_messages(page).count() == asked  # a reload does not start a second check-in
+    assert_clean(problems)

@@ -26,6 +26,7 @@
 
   const DEFAULT_RASA_URL = 'http://localhost:5005';
   const SESSION_KEY = 'welbevinden.session';
+  const STARTED_KEY = 'welbevinden.started';
   const CONVERSATION_KEY = 'welbevinden.conversation';
   const REPLY_TIMEOUT_MS = 10000;
   const MAX_INPUT_CHARS = 2000;
@@ -319,7 +320,12 @@
       this.socket.on('session_confirm', () => {
         this.confirmed = true;
         this.clearUnavailable();
-        if (this.messages.length === 0 && !this.greeted) {
+        if (this.config.start === 'checkin' && !storageGet('sessionStorage', STARTED_KEY)) {
+          // A check-in link (/chat?team=CODE&start=checkin) opens the check-in, once per tab.
+          storageSet('sessionStorage', STARTED_KEY, '1');
+          this.greeted = true;
+          this.emit('/checkin_start');
+        } else if (this.messages.length === 0 && !this.greeted) {
           // A new conversation opens with the bot's own greeting and its buttons.
           this.greeted = true;
           this.emit('/greet');
@@ -536,6 +542,7 @@
     return {
       rasaUrl: setting('rasa-url') || DEFAULT_RASA_URL,
       teamCode: setting('team-code'),
+      start: setting('start'),
       floating,
     };
   }
