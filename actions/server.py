@@ -24,7 +24,7 @@ from bot.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
-TOKEN_HEADER = "X-Action-Token"
+TOKEN_HEADER = "X-Action-Token"  # noqa: S105 - a header name, not a secret
 OPEN_PATHS = {"/health"}
 
 

@@ -70,11 +70,18 @@ def cmd_team_list(args: argparse.Namespace) -> int:
         print(f"Unknown school {args.school!r}.", file=sys.stderr)
         return 1
     base = get_settings().public_base_url
-    _print_json([
-        {"team": t.name, "team_code": t.code, "size": t.size, "is_demo": t.is_demo,
-         "join_link": f"{base}/chat?team={t.code}"}
-        for t in list_teams(school_id)
-    ])
+    _print_json(
+        [
+            {
+                "team": t.name,
+                "team_code": t.code,
+                "size": t.size,
+                "is_demo": t.is_demo,
+                "join_link": f"{base}/chat?team={t.code}",
+            }
+            for t in list_teams(school_id)
+        ]
+    )
     return 0
 
 
@@ -135,14 +142,32 @@ def cmd_demo_seed(args: argparse.Namespace) -> int:
 
     def progress(done: int, total: int, checkins: int) -> None:
         rate = checkins / max(time.monotonic() - started, 1e-6)
-        print(f"\r[demo-seed] teams {done}/{total}  check-ins {checkins:,}  ({rate:,.0f}/s)",
-              end="", file=sys.stderr, flush=True)
+        print(
+            f"\r[demo-seed] teams {done}/{total}  check-ins {checkins:,}  ({rate:,.0f}/s)",
+            end="",
+            file=sys.stderr,
+            flush=True,
+        )
 
-    result = demo_seed(args.teams, args.members, args.weeks, args.seed, teams_per_school=args.teams_per_school,
-                       batch_size=args.batch_size, progress=progress)
+    result = demo_seed(
+        args.teams,
+        args.members,
+        args.weeks,
+        args.seed,
+        teams_per_school=args.teams_per_school,
+        batch_size=args.batch_size,
+        progress=progress,
+    )
     print(file=sys.stderr)
-    _print_json({"schools": result.schools, "teams": result.teams, "checkins": result.checkins,
-                 "topic_counts": result.topic_counts, "seconds": round(result.seconds, 1)})
+    _print_json(
+        {
+            "schools": result.schools,
+            "teams": result.teams,
+            "checkins": result.checkins,
+            "topic_counts": result.topic_counts,
+            "seconds": round(result.seconds, 1),
+        }
+    )
     return 0
 
 
@@ -153,8 +178,10 @@ def cmd_purge(args: argparse.Namespace) -> int:
     settings = get_settings()
     days = args.days or settings.retention_days
     result = purge_conversations(settings.tracker_db_url, days)
-    print(f"[purge] deleted {result.deleted_events} conversation events older than {days} days; "
-          f"{result.remaining_events} remain")
+    print(
+        f"[purge] deleted {result.deleted_events} conversation events older than {days} days; "
+        f"{result.remaining_events} remain"
+    )
     return 0
 
 
@@ -244,9 +271,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("assets", help="copy the npm front-end files into bot/web/static/vendor").set_defaults(
         func=cmd_assets
     )
-    sub.add_parser("eval", help="NLU evaluation on tests/nlu_heldout.yml -> docs/EVAL.md").set_defaults(
-        func=cmd_eval
-    )
+    sub.add_parser("eval", help="NLU evaluation on tests/nlu_heldout.yml -> docs/EVAL.md").set_defaults(func=cmd_eval)
     return parser
 
 

@@ -71,8 +71,7 @@ _DEMO_STORY = {
         "plezier": [3.8, 3.7, 3.9, 3.5, 3.8, 3.9, 3.6, 3.7],
         "skipped": {},
         "topics": {
-            7: {"werkdruk": 5, "fundament_onboarding": 3, "amplitie": 2, "piramide": 1,
-                FALLBACK: 2, OUT_OF_SCOPE: 1},
+            7: {"werkdruk": 5, "fundament_onboarding": 3, "amplitie": 2, "piramide": 1, FALLBACK: 2, OUT_OF_SCOPE: 1},
             6: {"werkdruk": 3, "healthy_mind_platter": 3, FALLBACK: 1},
             5: {"fundament_maatje": 4, "uitval": 1},
         },
@@ -104,18 +103,24 @@ def _insert_demo_story(team_ids: dict[str, int], until: IsoWeek) -> int:
         for i, week in enumerate(weeks):
             n = story["respondents"][i]
             people = rng.sample(members, n)
-            per_dim: dict[str, list[int | None]] = {
-                d: list(scores_with_mean(rng, n, story[d][i])) for d in DIMENSIONS
-            }
+            per_dim: dict[str, list[int | None]] = {d: list(scores_with_mean(rng, n, story[d][i])) for d in DIMENSIONS}
             for (week_index, dim), skipped in story["skipped"].items():
                 if week_index == i:
                     per_dim[dim][:skipped] = [None] * skipped
             for j, key in enumerate(people):
-                rows.append({"team_id": team_id, "person_key": key, "iso_year": week.year, "iso_week": week.week,
-                             **{d: per_dim[d][j] for d in DIMENSIONS}})
+                rows.append(
+                    {
+                        "team_id": team_id,
+                        "person_key": key,
+                        "iso_year": week.year,
+                        "iso_week": week.week,
+                        **{d: per_dim[d][j] for d in DIMENSIONS},
+                    }
+                )
             for topic, count in story["topics"].get(i, {}).items():
-                topic_rows.append({"team_id": team_id, "iso_year": week.year, "iso_week": week.week,
-                                   "topic": topic, "count": count})
+                topic_rows.append(
+                    {"team_id": team_id, "iso_year": week.year, "iso_week": week.week, "topic": topic, "count": count}
+                )
     with transaction() as session:
         session.execute(insert(CheckIn.__table__), rows)
         if topic_rows:
@@ -141,15 +146,20 @@ def refresh_demo_data(until: IsoWeek | None = None) -> bool:
         if DEMO_TEAM not in teams:
             return False
         if DEMO_TEAM_2 not in teams:
-            second = Team(school=school, name=DEMO_TEAM_2, code=new_code(), size=_DEMO_STORY[DEMO_TEAM_2]["size"],
-                          is_demo=True)
+            second = Team(
+                school=school, name=DEMO_TEAM_2, code=new_code(), size=_DEMO_STORY[DEMO_TEAM_2]["size"], is_demo=True
+            )
             session.add(second)
             session.flush()
             teams[DEMO_TEAM_2] = second
         team_ids = {name: teams[name].id for name in _DEMO_STORY}
         current = session.execute(
-            select(func.count()).select_from(CheckIn).where(
-                CheckIn.team_id == team_ids[DEMO_TEAM], CheckIn.iso_year == now.year, CheckIn.iso_week == now.week,
+            select(func.count())
+            .select_from(CheckIn)
+            .where(
+                CheckIn.team_id == team_ids[DEMO_TEAM],
+                CheckIn.iso_year == now.year,
+                CheckIn.iso_week == now.week,
                 CheckIn.person_key.like(f"{DEMO_KEY_PREFIX}%"),
             )
         ).scalar_one()
@@ -207,7 +217,7 @@ def ensure_demo(settings: Settings) -> str:
         "\n=== Try it (DEMO DATA, marked as such; turn off with DEMO_DATA=false) ===\n"
         f"  Chat as a teacher:   {base}/chat?team={code}\n"
         f"  Coordinator login:   {base}/dashboard  e-mail {demo['email']}  password {demo['password']}\n"
-        f"  REST:  curl -s localhost:5005/webhooks/rest/webhook -d '{{\"sender\":\"a\",\"message\":\"hoi\"}}'\n"
+        f'  REST:  curl -s localhost:5005/webhooks/rest/webhook -d \'{{"sender":"a","message":"hoi"}}\'\n'
     )
 
 
@@ -230,14 +240,20 @@ def _create_seed_teams(n_teams: int, members: int, seed: int, teams_per_school: 
     with transaction() as session:
         taken = session.execute(select(School.name).where(School.name.in_(names))).scalars().first()
         if taken:
-            raise ValueError(f"School {taken!r} exists already: demo data with seed {seed} was made before; "
-                             "use another --seed.")
+            raise ValueError(
+                f"School {taken!r} exists already: demo data with seed {seed} was made before; use another --seed."
+            )
         schools = [School(name=name, is_demo=True) for name in names]
         session.add_all(schools)
         session.flush()
         teams = [
-            Team(school_id=schools[i // teams_per_school].id, name=f"Team {i % teams_per_school + 1} (DEMO)",
-                 code=new_code(), size=members, is_demo=True)
+            Team(
+                school_id=schools[i // teams_per_school].id,
+                name=f"Team {i % teams_per_school + 1} (DEMO)",
+                code=new_code(),
+                size=members,
+                is_demo=True,
+            )
             for i in range(n_teams)
         ]
         session.add_all(teams)
@@ -251,8 +267,9 @@ def _team_rows(rng: random.Random, team_id: int, seed: int, members: int, weeks:
     base = {d: rng.uniform(2.7, 4.1) for d in DIMENSIONS}
     drift = {d: rng.gauss(0, 0.04) for d in DIMENSIONS}
     turnout = rng.uniform(0.55, 0.95)
-    people = [(demo_person_key("seed", seed, team_id, m), {d: rng.gauss(0, 0.45) for d in DIMENSIONS})
-              for m in range(members)]
+    people = [
+        (demo_person_key("seed", seed, team_id, m), {d: rng.gauss(0, 0.45) for d in DIMENSIONS}) for m in range(members)
+    ]
     walk = dict.fromkeys(DIMENSIONS, 0.0)
     for w, week in enumerate(weeks):
         for d in DIMENSIONS:

@@ -47,8 +47,12 @@ class Stack:
     processes: list[subprocess.Popen] = field(default_factory=list)
 
     def start(
-        self, with_rasa: bool = True, with_actions: bool = True, action_port: int | None = None,
-        extra_rasa_args: tuple[str, ...] = (), extra_env: dict[str, str] | None = None,
+        self,
+        with_rasa: bool = True,
+        with_actions: bool = True,
+        action_port: int | None = None,
+        extra_rasa_args: tuple[str, ...] = (),
+        extra_env: dict[str, str] | None = None,
     ) -> "Stack":
         """Start the action server (unless ``with_actions`` is false) and Rasa.
 

@@ -34,10 +34,19 @@ def post(url: str, body: bytes, token: str | None) -> tuple[int, str]:
 
 
 def action_call(action: str) -> bytes:
-    tracker = {"sender_id": "x", "slots": {}, "latest_message": {"text": CANARY, "intent": {}}, "events": [],
-               "paused": False, "followup_action": None, "active_loop": {}, "latest_action_name": None}
-    return json.dumps({"next_action": action, "sender_id": "x", "tracker": tracker,
-                       "domain": {"responses": {}}, "version": "3.6.2"}).encode()
+    tracker = {
+        "sender_id": "x",
+        "slots": {},
+        "latest_message": {"text": CANARY, "intent": {}},
+        "events": [],
+        "paused": False,
+        "followup_action": None,
+        "active_loop": {},
+        "latest_action_name": None,
+    }
+    return json.dumps(
+        {"next_action": action, "sender_id": "x", "tracker": tracker, "domain": {"responses": {}}, "version": "3.6.2"}
+    ).encode()
 
 
 def test_health_needs_no_token(action_server):
@@ -61,8 +70,9 @@ def test_call_with_the_shared_token_runs(action_server):
 
 def test_errors_never_echo_the_request(action_server):
     token = action_server.env["ACTION_SERVER_TOKEN"]
-    status, body = post(f"{action_server.action_url}/webhook", b'{"next_action": 5, "tracker": "' +
-                        CANARY.encode() + b'"}', token)
+    status, body = post(
+        f"{action_server.action_url}/webhook", b'{"next_action": 5, "tracker": "' + CANARY.encode() + b'"}', token
+    )
     assert status >= 400
     assert CANARY not in body
 

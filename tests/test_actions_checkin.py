@@ -143,8 +143,10 @@ async def test_submit_stores_one_row_and_reflects(db):
 
 async def test_stopped_or_declined_checkin_stores_nothing(db):
     team = create_team("School A", "Team 1")
-    cases = [({"checkin_stopped": True, "energie": 4}, "utter_checkin_stopped"),
-             ({"consent": False}, "utter_checkin_no_consent")]
+    cases = [
+        ({"checkin_stopped": True, "energie": 4}, "utter_checkin_stopped"),
+        ({"consent": False}, "utter_checkin_no_consent"),
+    ]
     for slots, expected in cases:
         dispatcher = CollectingDispatcher()
         tracker = make_tracker("stop", {"team_code": team.code, "consent": True, **slots})

@@ -29,8 +29,7 @@ async def test_fallback_offers_top_candidates_with_readable_labels():
     message = {
         "text": "iets over de leiding en amplitie?",
         "intent": {"name": "nlu_fallback"},
-        "intent_ranking": [{"name": "nlu_fallback"}, {"name": "kennis"}, {"name": "checkin_start"},
-                           {"name": "greet"}],
+        "intent_ranking": [{"name": "nlu_fallback"}, {"name": "kennis"}, {"name": "checkin_start"}, {"name": "greet"}],
         "response_selector": selector("amplitie_leiding", "fundament_leiderschap"),
     }
     dispatcher = CollectingDispatcher()
@@ -54,8 +53,12 @@ async def test_fallback_without_candidates_asks_to_rephrase():
 
 async def test_topics_are_counted_per_team_without_text(db):
     team = create_team("School A", "Team 1")
-    message = {"text": "geheime vraag", "intent": {"name": "kennis"}, "response_selector": selector("werkdruk"),
-               "metadata": {"team_code": team.code}}
+    message = {
+        "text": "geheime vraag",
+        "intent": {"name": "kennis"},
+        "response_selector": selector("werkdruk"),
+        "metadata": {"team_code": team.code},
+    }
     for _ in range(2):
         await ActionTelOnderwerp().run(CollectingDispatcher(), tracker_with(message), domain())
     oos = {"text": "weer", "intent": {"name": "out_of_scope"}, "metadata": {"team_code": team.code}}
@@ -74,8 +77,9 @@ async def test_without_team_nothing_is_counted(db):
 
 async def test_follow_up_button_answers_the_topic_and_refuses_unknown_ones(db):
     dispatcher = CollectingDispatcher()
-    await ActionKennisVervolg().run(dispatcher, tracker_with({"text": "/kennis_vervolg"}, {"onderwerp": "uitval"}),
-                                    domain())
+    await ActionKennisVervolg().run(
+        dispatcher, tracker_with({"text": "/kennis_vervolg"}, {"onderwerp": "uitval"}), domain()
+    )
     assert dispatcher.messages[0]["response"] == "utter_kennis/uitval"
     dispatcher = CollectingDispatcher()
     await ActionKennisVervolg().run(dispatcher, tracker_with({"text": "x"}, {"onderwerp": "<script>"}), domain())
@@ -107,11 +111,15 @@ def test_every_response_used_in_code_exists_and_every_response_is_used():
     code = "\n".join(p.read_text() for p in (root / "actions").glob("*.py"))
     rules = "\n".join(p.read_text() for p in (root / "data" / "stories").glob("*.yml"))
     used = set(re.findall(r'"(utter_[a-z_]+)"', code))
-    used |= {f"utter_checkin_{kind}_{d}" for kind in ("sterk", "aandacht")
-             for d in ("energie", "werkdruk", "verbinding", "waardering", "plezier")}
+    used |= {
+        f"utter_checkin_{kind}_{d}"
+        for kind in ("sterk", "aandacht")
+        for d in ("energie", "werkdruk", "verbinding", "waardering", "plezier")
+    }
     assert used - responses == set()
     forms = {f"utter_ask_{slot}" for form in domain()["forms"].values() for slot in form["required_slots"]}
     builtin = {"utter_ask_rephrase", "utter_default", "utter_ask_affirmation", "utter_affirmation_none"}
-    unused = {r for r in responses if not r.startswith("utter_kennis/") and r not in used | forms | builtin
-              and r not in rules}
+    unused = {
+        r for r in responses if not r.startswith("utter_kennis/") and r not in used | forms | builtin and r not in rules
+    }
     assert unused == set()

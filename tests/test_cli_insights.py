@@ -87,8 +87,15 @@ def test_team_list_prints_codes_and_join_links(db, capsys, monkeypatch):
     create_team("School B", "Team X")
     code, out, _ = run(capsys, "team", "list", "--school", "School A")
     assert code == 0
-    assert json.loads(out) == [{"team": "Team 1", "team_code": team.code, "size": 8, "is_demo": False,
-                                "join_link": f"https://welzijn.example.org/chat?team={team.code}"}]
+    assert json.loads(out) == [
+        {
+            "team": "Team 1",
+            "team_code": team.code,
+            "size": 8,
+            "is_demo": False,
+            "join_link": f"https://welzijn.example.org/chat?team={team.code}",
+        }
+    ]
     code, _, err = run(capsys, "team", "list", "--school", "Nergens")
     assert code == 1 and "Unknown school" in err
 
@@ -101,8 +108,22 @@ def test_team_names_are_unique_within_a_school(db):
 
 
 def test_demo_seed_inserts_marked_synthetic_data_in_bulk(any_db, capsys):
-    code, out, err = run(capsys, "demo-seed", "--teams", "3", "--members", "10", "--weeks", "4", "--seed", "7",
-                         "--teams-per-school", "2", "--batch-size", "25")
+    code, out, err = run(
+        capsys,
+        "demo-seed",
+        "--teams",
+        "3",
+        "--members",
+        "10",
+        "--weeks",
+        "4",
+        "--seed",
+        "7",
+        "--teams-per-school",
+        "2",
+        "--batch-size",
+        "25",
+    )
     assert code == 0
     data = json.loads(out)
     assert (data["schools"], data["teams"]) == (2, 3)

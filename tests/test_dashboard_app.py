@@ -89,8 +89,10 @@ def test_login_starts_a_new_session_against_fixation(app, world):
     before = session_data(app, client)
     old_cookie = client.get_cookie("session").value
     assert before["sid"] and "coordinator_id" not in before
-    response = client.post(f"/dashboard/login?next=/dashboard/team/{world.team_a.id}",
-                           data={"csrf_token": token, "email": "a@example.org", "password": PASSWORD})
+    response = client.post(
+        f"/dashboard/login?next=/dashboard/team/{world.team_a.id}",
+        data={"csrf_token": token, "email": "a@example.org", "password": PASSWORD},
+    )
     assert response.status_code == 302 and response.location.endswith(f"/dashboard/team/{world.team_a.id}")
     after = session_data(app, client)
     assert after["sid"] != before["sid"]
@@ -115,9 +117,12 @@ def test_secure_cookie_setting(db, monkeypatch, world):
     client = app.test_client()
     page = client.get("/dashboard/login", base_url="https://localhost").get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    response = client.post("/dashboard/login", base_url="https://localhost",
-                           headers={"Referer": "https://localhost/dashboard/login"},
-                           data={"csrf_token": token, "email": "a@example.org", "password": PASSWORD})
+    response = client.post(
+        "/dashboard/login",
+        base_url="https://localhost",
+        headers={"Referer": "https://localhost/dashboard/login"},
+        data={"csrf_token": token, "email": "a@example.org", "password": PASSWORD},
+    )
     assert response.status_code == 302
     assert "Secure" in response.headers["Set-Cookie"]
     assert response.headers["Strict-Transport-Security"].startswith("max-age=")
@@ -126,8 +131,10 @@ def test_secure_cookie_setting(db, monkeypatch, world):
 def test_open_redirects_after_login_are_refused(app, world):
     client = app.test_client()
     token = csrf_token(client)
-    response = client.post("/dashboard/login?next=//evil.example/dashboard",
-                           data={"csrf_token": token, "email": "a@example.org", "password": PASSWORD})
+    response = client.post(
+        "/dashboard/login?next=//evil.example/dashboard",
+        data={"csrf_token": token, "email": "a@example.org", "password": PASSWORD},
+    )
     assert response.location.endswith("/dashboard/")
 
 
@@ -149,13 +156,15 @@ def test_login_is_rate_limited_per_ip(app, world):
     client = app.test_client()
     token = csrf_token(client)
     statuses = [
-        client.post("/dashboard/login", data={"csrf_token": token, "email": f"x{i}@example.org",
-                                              "password": "wrong-password-1"}).status_code
+        client.post(
+            "/dashboard/login", data={"csrf_token": token, "email": f"x{i}@example.org", "password": "wrong-password-1"}
+        ).status_code
         for i in range(6)
     ]
     assert statuses == [200] * 5 + [429]
-    response = client.post("/dashboard/login", data={"csrf_token": token, "email": "a@example.org",
-                                                      "password": PASSWORD})
+    response = client.post(
+        "/dashboard/login", data={"csrf_token": token, "email": "a@example.org", "password": PASSWORD}
+    )
     assert response.status_code == 429  # even the right password waits
     assert "Wacht een minuut" in response.get_data(as_text=True)
     # Another address is not affected.
@@ -167,9 +176,13 @@ def test_login_is_rate_limited_per_email_address(app, world):
     for i in range(6):
         client = app.test_client()
         token = csrf_token(client)
-        statuses.append(client.post(
-            "/dashboard/login", data={"csrf_token": token, "email": "A@example.org", "password": "wrong-password-1"},
-            environ_base={"REMOTE_ADDR": f"10.0.0.{i}"}).status_code)
+        statuses.append(
+            client.post(
+                "/dashboard/login",
+                data={"csrf_token": token, "email": "A@example.org", "password": "wrong-password-1"},
+                environ_base={"REMOTE_ADDR": f"10.0.0.{i}"},
+            ).status_code
+        )
     assert statuses == [200] * 5 + [429]
     # Other accounts from a fresh address still work.
     assert login(app.test_client(), "b@example.org", environ_base={"REMOTE_ADDR": "10.9.9.9"}).status_code == 302
@@ -197,9 +210,13 @@ def test_with_redis_the_login_limit_is_shared_between_workers(db, world, monkeyp
     for i in range(6):
         client = workers[i % 2].test_client()
         token = csrf_token(client)
-        statuses.append(client.post("/dashboard/login", environ_base=address, data={
-            "csrf_token": token, "email": f"{uuid.uuid4().hex}@example.org", "password": "wrong-password-1"}
-        ).status_code)
+        statuses.append(
+            client.post(
+                "/dashboard/login",
+                environ_base=address,
+                data={"csrf_token": token, "email": f"{uuid.uuid4().hex}@example.org", "password": "wrong-password-1"},
+            ).status_code
+        )
     assert statuses == [200] * 5 + [429]
 
 
@@ -208,8 +225,12 @@ def test_a_coordinator_never_sees_another_schools_team(app, world):
     login(client, "a@example.org")
     b = world.team_b.id
     assert client.get(f"/dashboard/team/{world.team_a.id}").status_code == 200
-    for url in (f"/dashboard/team/{b}", f"/dashboard/team/{b}/export.csv", f"/dashboard/team/{b}/beheer",
-                "/dashboard/team/999999"):
+    for url in (
+        f"/dashboard/team/{b}",
+        f"/dashboard/team/{b}/export.csv",
+        f"/dashboard/team/{b}/beheer",
+        "/dashboard/team/999999",
+    ):
         response = client.get(url)
         assert response.status_code == 404, url
         assert "Team B" not in response.get_data(as_text=True)
@@ -261,8 +282,18 @@ def test_team_csv_has_aggregates_only_and_marks_suppressed_cells(app, world):
     assert rows[0] == ["week", "maandag", "groep", "soort", "onderdeel", "waarde", "n", "toelichting"]
     now = this_week().label()
     current = [r for r in rows if r[0] == now and r[3] == "reacties"]
-    assert current == [[now, this_week().monday().isoformat(), "Team Noord", "reacties", "", "", "",
-                        "niet getoond: te weinig reacties om te tonen (minimaal 5)"]]
+    assert current == [
+        [
+            now,
+            this_week().monday().isoformat(),
+            "Team Noord",
+            "reacties",
+            "",
+            "",
+            "",
+            "niet getoond: te weinig reacties om te tonen (minimaal 5)",
+        ]
+    ]
     previous = this_week().previous().label()
     means = {r[4]: r[5] for r in rows if r[0] == previous and r[3] == "gemiddelde"}
     assert means["Energie"] == "4,0"
@@ -293,8 +324,10 @@ def test_create_team_show_link_and_snippet_then_rotate_code(app, world, monkeypa
     team = get_team(team_id)
     assert (team.name, team.size, team.school_name) == ("Team Oost", 9, "School A")
     assert f"http://localhost:8000/chat?team={team.code}" in manage
-    assert (f'&lt;script src=&#34;http://localhost:8000/static/widget.js&#34; data-team-code=&#34;{team.code}&#34; '
-            f'data-rasa-url=&#34;http://localhost:5005&#34; defer&gt;&lt;/script&gt;') in manage
+    assert (
+        f"&lt;script src=&#34;http://localhost:8000/static/widget.js&#34; data-team-code=&#34;{team.code}&#34; "
+        f"data-rasa-url=&#34;http://localhost:5005&#34; defer&gt;&lt;/script&gt;"
+    ) in manage
     assert "Het team is aangemaakt" in manage
     response = client.post(f"/dashboard/team/{team_id}/code", data={"csrf_token": token})
     assert response.status_code == 302
@@ -325,8 +358,13 @@ def test_security_headers_and_no_inline_code(app, world):
     anonymous, client = app.test_client(), app.test_client()
     login(client)
     pages = [(anonymous, "/dashboard/login"), (anonymous, "/dashboard/privacy")] + [
-        (client, url) for url in ("/dashboard/", f"/dashboard/team/{world.team_a.id}",
-                                  f"/dashboard/team/{world.team_a.id}/beheer", "/dashboard/privacy")
+        (client, url)
+        for url in (
+            "/dashboard/",
+            f"/dashboard/team/{world.team_a.id}",
+            f"/dashboard/team/{world.team_a.id}/beheer",
+            "/dashboard/privacy",
+        )
     ]
     for user, url in pages:
         response = user.get(url)

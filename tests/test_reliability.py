@@ -23,8 +23,13 @@ def make_team(database_url: str) -> str:
     code = new_code()
     with make_engine(database_url).begin() as conn:
         conn.execute(text("INSERT INTO schools (name, is_demo, created_at) VALUES ('S', 0, '2026-01-01 00:00:00')"))
-        conn.execute(text("INSERT INTO teams (school_id, name, code, is_demo, created_at) "
-                          "VALUES (1, 'T', :code, 0, '2026-01-01 00:00:00')"), {"code": code})
+        conn.execute(
+            text(
+                "INSERT INTO teams (school_id, name, code, is_demo, created_at) "
+                "VALUES (1, 'T', :code, 0, '2026-01-01 00:00:00')"
+            ),
+            {"code": code},
+        )
     return code
 
 

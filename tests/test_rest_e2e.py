@@ -28,9 +28,16 @@ def team_code(stack):
 
     code = new_code()
     with make_engine(stack.database_url).begin() as conn:
-        conn.execute(text("INSERT INTO schools (name, is_demo, created_at) VALUES ('E2E school', 0, '2026-01-01 00:00:00')"))
-        conn.execute(text("INSERT INTO teams (school_id, name, code, is_demo, created_at) "
-                          "VALUES (1, 'E2E team', :code, 0, '2026-01-01 00:00:00')"), {"code": code})
+        conn.execute(
+            text("INSERT INTO schools (name, is_demo, created_at) VALUES ('E2E school', 0, '2026-01-01 00:00:00')")
+        )
+        conn.execute(
+            text(
+                "INSERT INTO teams (school_id, name, code, is_demo, created_at) "
+                "VALUES (1, 'E2E team', :code, 0, '2026-01-01 00:00:00')"
+            ),
+            {"code": code},
+        )
     return code
 
 
@@ -39,7 +46,8 @@ def say(stack: Stack, sender: str, message: str, team_code: str | None = None) -
     if team_code:
         body["metadata"] = {"team_code": team_code}
     request = urllib.request.Request(
-        f"{stack.rasa_url}/webhooks/rest/webhook", data=json.dumps(body).encode(),
+        f"{stack.rasa_url}/webhooks/rest/webhook",
+        data=json.dumps(body).encode(),
         headers={"Content-Type": "application/json"},
     )
     with urllib.request.urlopen(request, timeout=30) as response:
@@ -52,9 +60,9 @@ def texts(replies: list[dict]) -> str:
 
 def rows(stack: Stack) -> list:
     with make_engine(stack.database_url).connect() as conn:
-        return conn.execute(text(
-            "SELECT person_key, energie, werkdruk, verbinding, waardering, plezier FROM checkins"
-        )).all()
+        return conn.execute(
+            text("SELECT person_key, energie, werkdruk, verbinding, waardering, plezier FROM checkins")
+        ).all()
 
 
 def test_greeting_is_dutch(stack):
@@ -102,10 +110,22 @@ def test_crisis_message_gets_113(stack):
 
 
 HOSTILE = [
-    "", "   ", "\n\t", "x" * 10_000, "\x00\x01\x02\x1b[31m", "😀😃😄" * 50, "שלום עולם مرحبا",
-    "\u202eevil\u202c", "'; DROP TABLE checkins; --", "{{ 7*7 }} ${7*7} {% raw %}", "<script>alert(1)</script>",
-    '<img src=x onerror="alert(1)">', "/kennis_vervolg{\"onderwerp\":\"../../etc/passwd\"}", "/nonexistent_intent",
-    '/kennis_vervolg{"onderwerp":', "%s%s%s%n",
+    "",
+    "   ",
+    "\n\t",
+    "x" * 10_000,
+    "\x00\x01\x02\x1b[31m",
+    "😀😃😄" * 50,
+    "שלום עולם مرحبا",
+    "\u202eevil\u202c",
+    "'; DROP TABLE checkins; --",
+    "{{ 7*7 }} ${7*7} {% raw %}",
+    "<script>alert(1)</script>",
+    '<img src=x onerror="alert(1)">',
+    '/kennis_vervolg{"onderwerp":"../../etc/passwd"}',
+    "/nonexistent_intent",
+    '/kennis_vervolg{"onderwerp":',
+    "%s%s%s%n",
 ]
 
 

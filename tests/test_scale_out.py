@@ -33,8 +33,9 @@ def redis_available() -> bool:
 
 def say_to(url: str, sender: str, message: str, team_code: str) -> str:
     body = json.dumps({"sender": sender, "message": message, "metadata": {"team_code": team_code}}).encode()
-    request = urllib.request.Request(f"{url}/webhooks/rest/webhook", data=body,
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        f"{url}/webhooks/rest/webhook", data=body, headers={"Content-Type": "application/json"}
+    )
     with urllib.request.urlopen(request, timeout=30) as response:
         return "\n".join(m.get("text", "") for m in json.loads(response.read()))
 
@@ -65,8 +66,13 @@ def test_two_rasa_processes_keep_every_conversation_consistent(shared_stores, tm
         with make_engine(app_url).begin() as conn:
             conn.execute(text("INSERT INTO schools (name, is_demo, created_at) VALUES ('S', false, now())"))
             school_id = conn.execute(text("SELECT id FROM schools")).scalar_one()
-            conn.execute(text("INSERT INTO teams (school_id, name, code, is_demo, created_at) "
-                              "VALUES (:s, 'T', :code, false, now())"), {"s": school_id, "code": code})
+            conn.execute(
+                text(
+                    "INSERT INTO teams (school_id, name, code, is_demo, created_at) "
+                    "VALUES (:s, 'T', :code, false, now())"
+                ),
+                {"s": school_id, "code": code},
+            )
 
         finals: dict[str, str] = {}
         errors: list[BaseException] = []
@@ -90,8 +96,12 @@ def test_two_rasa_processes_keep_every_conversation_consistent(shared_stores, tm
         assert errors == []
         assert all("zijn opgeslagen" in reply for reply in finals.values()), finals
         with make_engine(app_url).connect() as conn:
-            rows = {r[0]: tuple(r[1:]) for r in conn.execute(text(
-                "SELECT person_key, energie, werkdruk, verbinding, waardering, plezier FROM checkins"))}
+            rows = {
+                r[0]: tuple(r[1:])
+                for r in conn.execute(
+                    text("SELECT person_key, energie, werkdruk, verbinding, waardering, plezier FROM checkins")
+                )
+            }
         assert len(rows) == CONVERSATIONS
         for i in range(CONVERSATIONS):
             expected = tuple(1 + (i + k) % 5 for k in range(5))

@@ -22,8 +22,13 @@ WEEKS = last_weeks(8, NOW)
 def add_checkins(team_id: int, week: IsoWeek, rows: list[dict], tag: str = "p") -> None:
     """Insert check-ins directly (one dict of scores per person; missing dimension = skipped)."""
     values = [
-        {"team_id": team_id, "person_key": f"{tag}-{team_id}-{week.label()}-{i}".ljust(64, "x"),
-         "iso_year": week.year, "iso_week": week.week, **{d: r.get(d) for d in DIMENSIONS}}
+        {
+            "team_id": team_id,
+            "person_key": f"{tag}-{team_id}-{week.label()}-{i}".ljust(64, "x"),
+            "iso_year": week.year,
+            "iso_week": week.week,
+            **{d: r.get(d) for d in DIMENSIONS},
+        }
         for i, r in enumerate(rows)
     ]
     with transaction() as session:
@@ -38,22 +43,29 @@ def uniform(n: int, **scores: int) -> list[dict]:
 
 def add_topics(team_id: int, week: IsoWeek, counts: dict[str, int]) -> None:
     with transaction() as session:
-        session.execute(insert(TopicCount.__table__), [
-            {"team_id": team_id, "iso_year": week.year, "iso_week": week.week, "topic": t, "count": c}
-            for t, c in counts.items()
-        ])
+        session.execute(
+            insert(TopicCount.__table__),
+            [
+                {"team_id": team_id, "iso_year": week.year, "iso_week": week.week, "topic": t, "count": c}
+                for t, c in counts.items()
+            ],
+        )
 
 
 def test_aggregates_are_computed_in_sql_per_week_and_dimension(any_db):
     team = create_team("School A", "Team 1", size=10)
-    add_checkins(team.id, NOW, [
-        {"energie": 1, "werkdruk": 2, "verbinding": 5, "waardering": 4, "plezier": 3},
-        {"energie": 2, "werkdruk": 2, "verbinding": 5, "waardering": 4, "plezier": 3},
-        {"energie": 3, "werkdruk": 2, "verbinding": 5, "waardering": 4},
-        {"energie": 4, "werkdruk": 2, "verbinding": 5, "waardering": 4},
-        {"energie": 5, "werkdruk": 2, "verbinding": 5, "waardering": 4},
-        {"energie": 5, "werkdruk": 4, "verbinding": 5, "waardering": 4},
-    ])
+    add_checkins(
+        team.id,
+        NOW,
+        [
+            {"energie": 1, "werkdruk": 2, "verbinding": 5, "waardering": 4, "plezier": 3},
+            {"energie": 2, "werkdruk": 2, "verbinding": 5, "waardering": 4, "plezier": 3},
+            {"energie": 3, "werkdruk": 2, "verbinding": 5, "waardering": 4},
+            {"energie": 4, "werkdruk": 2, "verbinding": 5, "waardering": 4},
+            {"energie": 5, "werkdruk": 2, "verbinding": 5, "waardering": 4},
+            {"energie": 5, "werkdruk": 4, "verbinding": 5, "waardering": 4},
+        ],
+    )
     add_checkins(team.id, NOW.previous(), uniform(2))
     with transaction() as session:
         raw = signals.aggregate(session, [team.id], WEEKS)
@@ -81,10 +93,14 @@ def test_team_week_with_four_respondents_is_suppressed_everywhere(any_db):
     data = json.loads(json.dumps(insights_json(ins)))
     week = data["weeks"][-1]
     assert week == {
-        "week": NOW.label(), "suppressed": True, "n": None, "reason": "te weinig reacties om te tonen (minimaal 5)",
+        "week": NOW.label(),
+        "suppressed": True,
+        "n": None,
+        "reason": "te weinig reacties om te tonen (minimaal 5)",
         "participation": None,
-        "dimensions": {d: {"suppressed": True, "reason": "te weinig reacties om te tonen (minimaal 5)"}
-                       for d in DIMENSIONS},
+        "dimensions": {
+            d: {"suppressed": True, "reason": "te weinig reacties om te tonen (minimaal 5)"} for d in DIMENSIONS
+        },
     }
     assert data["weeks"][-2]["n"] == 5 and data["weeks"][-2]["dimensions"]["energie"]["mean"] == 2.0
     # The signals are about the last week that is shown, and say so.
@@ -184,7 +200,9 @@ def test_topics_only_for_a_shown_week_and_only_topics_with_three_questions(any_d
     topics = ins.topics
     assert topics.status == SHOWN
     assert [(f.topic, f.label, f.count) for f in topics.topics] == [
-        ("werkdruk", "Werkdruk in het onderwijs", 4), ("amplitie", "Wat is amplitie?", 3)]
+        ("werkdruk", "Werkdruk in het onderwijs", 4),
+        ("amplitie", "Wat is amplitie?", 3),
+    ]
     assert topics.others_hidden is True  # "uitval" was asked once: not listed, not counted
     assert dict(topics.cant_help) == {OUT_OF_SCOPE: 1, FALLBACK: 2}
     assert ("niet_geholpen", None) in [(s.kind, s.dimension) for s in ins.signals]
@@ -205,8 +223,9 @@ def test_no_week_with_enough_responses_gives_general_next_steps(any_db):
     ins = team_insights(team.id, until=NOW)
     assert ins.basis_week is None and ins.weak == []
     assert [s.kind for s in ins.signals] == ["geen_week"]
-    assert ins.signals[0].text == ("In de afgelopen 8 weken had geen enkele week genoeg reacties om iets te tonen "
-                                   "(minimaal 5).")
+    assert ins.signals[0].text == (
+        "In de afgelopen 8 weken had geen enkele week genoeg reacties om iets te tonen (minimaal 5)."
+    )
     assert all(ins.next_steps[level] for level in ("groen", "geel"))
 
 

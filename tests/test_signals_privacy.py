@@ -75,8 +75,9 @@ def disclosures(week: SchoolWeek, raws: dict[int, RawWeek], min_group: int) -> l
             leaks.append(f"team {tid}: hidden week still carries n or participation")
         for d, cell in fig.dims.items():
             agg = raw.dims[d]
-            if cell.status == SHOWN and (cell.n != agg.n or agg.n < min_group
-                                         or abs(cell.mean - agg.total / agg.n) > 1e-9):
+            if cell.status == SHOWN and (
+                cell.n != agg.n or agg.n < min_group or abs(cell.mean - agg.total / agg.n) > 1e-9
+            ):
                 leaks.append(f"team {tid} {d}: wrong or too small group shown")
             if cell.status == SUPPRESSED and (cell.n is not None or cell.mean is not None or cell.distribution):
                 leaks.append(f"team {tid} {d}: hidden cell carries figures")
@@ -202,9 +203,11 @@ def test_the_attacker_finds_the_leak_of_a_dashboard_without_the_rule():
 def test_the_attacker_also_uses_the_known_range_of_hidden_teams():
     """Two hidden teams of 4 (min 5) sum to 8 = 2 x 4: each one is pinned down."""
     week = IsoWeek(2026, 10)
-    raws = {1: raw_from_answers([dict.fromkeys(DIMENSIONS, 3)] * 9),
-            2: raw_from_answers([dict.fromkeys(DIMENSIONS, 2)] * 4),
-            3: raw_from_answers([dict.fromkeys(DIMENSIONS, 5)] * 4)}
+    raws = {
+        1: raw_from_answers([dict.fromkeys(DIMENSIONS, 3)] * 9),
+        2: raw_from_answers([dict.fromkeys(DIMENSIONS, 2)] * 4),
+        3: raw_from_answers([dict.fromkeys(DIMENSIONS, 5)] * 4),
+    }
     leaks = disclosures(_naive_school_week(week, raws, 5), raws, 5)
     assert "respondents: n of hidden team 2 = 4 by subtraction" in leaks
 
@@ -249,9 +252,15 @@ def test_end_to_end_from_the_database_nothing_leaks(data):
                 session.flush()
                 truth[team.id] = dict(zip(weeks, per_week, strict=True))
                 rows = [
-                    {"team_id": team.id, "person_key": f"p{team.id}-{w.label()}-{i}", "iso_year": w.year,
-                     "iso_week": w.week, **a}
-                    for w, answers in zip(weeks, per_week, strict=True) for i, a in enumerate(answers)
+                    {
+                        "team_id": team.id,
+                        "person_key": f"p{team.id}-{w.label()}-{i}",
+                        "iso_year": w.year,
+                        "iso_week": w.week,
+                        **a,
+                    }
+                    for w, answers in zip(weeks, per_week, strict=True)
+                    for i, a in enumerate(answers)
                 ]
                 if rows:
                     session.execute(insert(CheckIn.__table__), rows)
@@ -269,8 +278,9 @@ def test_end_to_end_from_the_database_nothing_leaks(data):
             for week_json, fig in zip(signals.insights_json(ins)["weeks"], ins.weeks, strict=True):
                 if fig.status == SUPPRESSED:
                     assert week_json["n"] is None
-                    assert all(c == {"suppressed": True, "reason": fig.reason}
-                               for c in week_json["dimensions"].values())
+                    assert all(
+                        c == {"suppressed": True, "reason": fig.reason} for c in week_json["dimensions"].values()
+                    )
             for row in team_csv_rows(ins):
                 week_label = row[0]
                 fig = next(f for f in ins.weeks if f.week.label() == week_label)

@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 import unicodedata
-from typing import Any, Dict, List, Text
+from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -37,7 +37,7 @@ class InputGuard(GraphComponent):
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
@@ -51,7 +51,7 @@ class InputGuard(GraphComponent):
         message.set(INTENT, forced, add_to_output=True)
         message.set(INTENT_RANKING_KEY, [forced, *ranking], add_to_output=True)
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             text = message.get(TEXT)
             if is_crisis(text):

@@ -89,8 +89,11 @@ class RawDim:
     counts: tuple[int, int, int, int, int] = (0, 0, 0, 0, 0)
 
     def __add__(self, other: "RawDim") -> "RawDim":
-        return RawDim(self.n + other.n, self.total + other.total,
-                      tuple(a + b for a, b in zip(self.counts, other.counts, strict=True)))  # type: ignore[arg-type]
+        return RawDim(
+            self.n + other.n,
+            self.total + other.total,
+            tuple(a + b for a, b in zip(self.counts, other.counts, strict=True)),
+        )  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -189,8 +192,9 @@ def present_school_week(
     base = present_week(week, raw_total, min_group, None)
     if any(t.status == SUPPRESSED for t in teams.values()):
         hidden = DimensionFigure(SUPPRESSED, reason=reason)
-        return SchoolWeek(week, teams, WeekFigures(week, SUPPRESSED, None, None, reason,
-                                                   {d: hidden for d in DIMENSIONS}))
+        return SchoolWeek(
+            week, teams, WeekFigures(week, SUPPRESSED, None, None, reason, {d: hidden for d in DIMENSIONS})
+        )
     dims = {}
     for dim in DIMENSIONS:
         cell = base.dims[dim]
@@ -327,8 +331,11 @@ def compute_signals(
     shown_idx = [i for i, w in enumerate(weeks) if w.shown]
     if not shown_idx:
         week = weeks[-1].week
-        return [Signal("geen_week", LEVEL_INFO, None, week,
-                       t["geen_week"].format(weken=len(weeks), min_group=min_group))], [], None
+        return (
+            [Signal("geen_week", LEVEL_INFO, None, week, t["geen_week"].format(weken=len(weeks), min_group=min_group))],
+            [],
+            None,
+        )
     b = shown_idx[-1]
     basis = weeks[b]
     context: list[Signal] = []
@@ -348,15 +355,31 @@ def compute_signals(
         if now is None:
             continue
         values = {"dimensie": labels[dim], "gemiddelde": nl_number(now), "naar": nl_number(now)}
-        last4 = series[b - 3: b + 1] if b >= 3 else []
+        last4 = series[b - 3 : b + 1] if b >= 3 else []
         previous = series[b - 1] if b >= 1 else None
         if len(last4) == 4 and None not in last4 and all(a > c for a, c in zip(last4, last4[1:], strict=False)):
-            attention.append(signal("daling_drie_weken", LEVEL_ATTENTION, dim, **values, van=nl_number(last4[0]),
-                                    week_van=weeks[b - 3].week.week))
+            attention.append(
+                signal(
+                    "daling_drie_weken",
+                    LEVEL_ATTENTION,
+                    dim,
+                    **values,
+                    van=nl_number(last4[0]),
+                    week_van=weeks[b - 3].week.week,
+                )
+            )
             focus[dim] = now
         elif previous is not None and previous - now >= BIG_DROP - 1e-9:
-            attention.append(signal("sterke_daling", LEVEL_ATTENTION, dim, **values, van=nl_number(previous),
-                                    week_van=weeks[b - 1].week.week))
+            attention.append(
+                signal(
+                    "sterke_daling",
+                    LEVEL_ATTENTION,
+                    dim,
+                    **values,
+                    van=nl_number(previous),
+                    week_van=weeks[b - 1].week.week,
+                )
+            )
             focus[dim] = now
         if now <= LOW_MEAN:
             attention.append(signal("laag", LEVEL_ATTENTION, dim, **values))
@@ -459,8 +482,12 @@ def _dimension_json(cell: DimensionFigure) -> dict:
         return {"suppressed": True, "reason": cell.reason}
     if cell.status == EMPTY:
         return {"suppressed": False, "n": 0, "mean": None}
-    return {"suppressed": False, "n": cell.n, "mean": round(cell.mean, 2) if cell.mean is not None else None,
-            "distribution": dict(zip((str(s) for s in SCORES), cell.distribution or (), strict=False))}
+    return {
+        "suppressed": False,
+        "n": cell.n,
+        "mean": round(cell.mean, 2) if cell.mean is not None else None,
+        "distribution": dict(zip((str(s) for s in SCORES), cell.distribution or (), strict=False)),
+    }
 
 
 def week_json(fig: WeekFigures) -> dict:
@@ -482,8 +509,7 @@ def insights_json(ins: TeamInsights) -> dict:
         "min_group": ins.min_group,
         "weeks": [week_json(w) for w in ins.weeks],
         "signals_week": ins.basis_week.label() if ins.basis_week else None,
-        "signals": [{"kind": s.kind, "level": s.level, "dimension": s.dimension, "text": s.text}
-                    for s in ins.signals],
+        "signals": [{"kind": s.kind, "level": s.level, "dimension": s.dimension, "text": s.text} for s in ins.signals],
         "topics": {
             "week": topics.week.label() if topics.week else None,
             "suppressed": topics.status == SUPPRESSED,

@@ -175,8 +175,10 @@ def join_link(team: TeamInfo) -> str:
 
 def embed_snippet(team: TeamInfo) -> str:
     s = _settings()
-    return (f'<script src="{s.public_base_url}/static/widget.js" data-team-code="{team.code}" '
-            f'data-rasa-url="{s.rasa_url}" defer></script>')
+    return (
+        f'<script src="{s.public_base_url}/static/widget.js" data-team-code="{team.code}" '
+        f'data-rasa-url="{s.rasa_url}" defer></script>'
+    )
 
 
 def _parse_week(text: str | None) -> IsoWeek | None:
@@ -273,8 +275,7 @@ def logout():
 
 @bp.get("/privacy")
 def privacy():
-    return render_template("dashboard/privacy.html", min_group=_settings().min_group,
-                           topic_min_count=TOPIC_MIN_COUNT)
+    return render_template("dashboard/privacy.html", min_group=_settings().min_group, topic_min_count=TOPIC_MIN_COUNT)
 
 
 # --------------------------------------------------------------------------- overview
@@ -315,7 +316,10 @@ def create_team_view():
     data = signals.school_overview(me.school_id)
     focus = data.weeks[-1]
     return render_template(
-        "dashboard/overview.html", data=data, focus=focus, team_form=form,
+        "dashboard/overview.html",
+        data=data,
+        focus=focus,
+        team_form=form,
         suppressed_teams=[t for t in data.teams if focus.teams[t.id].status == SUPPRESSED],
     ), 400
 
@@ -342,16 +346,27 @@ def chart_payload(ins: signals.TeamInsights) -> dict:
 def team_page(team_id: int):
     team = own_team(team_id)
     ins = signals.team_insights(team.id)
-    return render_template("dashboard/team.html", team=team, ins=ins, chart=chart_payload(ins), levels=LEVELS,
-                           topic_min_count=TOPIC_MIN_COUNT)
+    return render_template(
+        "dashboard/team.html",
+        team=team,
+        ins=ins,
+        chart=chart_payload(ins),
+        levels=LEVELS,
+        topic_min_count=TOPIC_MIN_COUNT,
+    )
 
 
 @bp.get("/team/<int:team_id>/beheer")
 @login_required
 def manage_team(team_id: int):
     team = own_team(team_id)
-    return render_template("dashboard/manage.html", team=team, join_link=join_link(team),
-                           snippet=embed_snippet(team), size_form=SizeForm(size=team.size))
+    return render_template(
+        "dashboard/manage.html",
+        team=team,
+        join_link=join_link(team),
+        snippet=embed_snippet(team),
+        size_form=SizeForm(size=team.size),
+    )
 
 
 @bp.post("/team/<int:team_id>/code")
@@ -370,8 +385,9 @@ def set_size(team_id: int):
     team = own_team(team_id)
     form = SizeForm()
     if not form.validate_on_submit():
-        return render_template("dashboard/manage.html", team=team, join_link=join_link(team),
-                               snippet=embed_snippet(team), size_form=form), 400
+        return render_template(
+            "dashboard/manage.html", team=team, join_link=join_link(team), snippet=embed_snippet(team), size_form=form
+        ), 400
     set_team_size(team.id, form.size.data)
     flash("size_saved")
     return redirect(url_for(".manage_team", team_id=team.id))
@@ -403,8 +419,16 @@ def _week_rows(group: str, fig: WeekFigures, with_distribution: bool = False) ->
             rows.append([week, monday, group, t["gemiddelde"], labels[dim], nl_number(cell.mean), cell.n, ""])
             if with_distribution and cell.distribution:
                 rows.extend(
-                    [week, monday, group, t["verdeling"], f"{labels[dim]}, {t['score'].format(score=s)}", count,
-                     cell.n, ""]
+                    [
+                        week,
+                        monday,
+                        group,
+                        t["verdeling"],
+                        f"{labels[dim]}, {t['score'].format(score=s)}",
+                        count,
+                        cell.n,
+                        "",
+                    ]
                     for s, count in zip(signals.SCORES, cell.distribution, strict=True)
                 )
         elif cell.status == SUPPRESSED:
@@ -422,8 +446,11 @@ def _csv_response(rows: list[list[object]], filename: str) -> Response:
     for row in rows:
         writer.writerow([_cell(v) for v in row])
     # BOM: spreadsheet programs then read the file as UTF-8.
-    return Response("\ufeff" + buffer.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(
+        "\ufeff" + buffer.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 def _slug(text: str) -> str:
@@ -445,10 +472,22 @@ def team_csv_rows(ins: signals.TeamInsights) -> list[list[object]]:
     else:
         rows.extend([week, monday, ins.team.name, t["onderwerp"], f.label, f.count, "", ""] for f in topics.topics)
         if topics.others_hidden:
-            rows.append([week, monday, ins.team.name, t["onderwerp"], t["overige_onderwerpen"], "", "",
-                         t["overige_toelichting"].format(min_count=TOPIC_MIN_COUNT)])
-        rows.extend([week, monday, ins.team.name, t["kon_niet_helpen"], t[key], count, "", ""]
-                    for key, count in topics.cant_help.items())
+            rows.append(
+                [
+                    week,
+                    monday,
+                    ins.team.name,
+                    t["onderwerp"],
+                    t["overige_onderwerpen"],
+                    "",
+                    "",
+                    t["overige_toelichting"].format(min_count=TOPIC_MIN_COUNT),
+                ]
+            )
+        rows.extend(
+            [week, monday, ins.team.name, t["kon_niet_helpen"], t[key], count, "", ""]
+            for key, count in topics.cant_help.items()
+        )
     return rows
 
 

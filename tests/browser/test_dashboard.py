@@ -23,8 +23,14 @@ from tests.test_signals import add_checkins, add_topics, uniform
 pytestmark = pytest.mark.browser
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 EMAIL, PASSWORD = "coordinator@example.org", "een-veilig-wachtwoord"
 SUPPRESSED_TEXT = "te weinig reacties om te tonen (minimaal 5)"
 
