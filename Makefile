@@ -77,6 +77,9 @@ test: lint validate train unit conversation-tests ## The whole test suite
 eval: $(MODEL) ## NLU evaluation on the held-out set -> docs/EVAL.md
 	$(PY) -m bot eval
 
+bench: $(MODEL) ## Benchmarks (NLU quality, latency, scale-out, insights) -> docs/BENCHMARKS.md
+	$(PY) -m benchmarks.run
+
 lock: ## Re-resolve requirements.in into the fully pinned requirements.txt
 	@set -e; tmp=$$(mktemp -d); "$$(scripts/find-python310)" -m venv $$tmp/venv; \
 	$$tmp/venv/bin/pip install --quiet -r requirements.in; \

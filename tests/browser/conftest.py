@@ -323,7 +323,9 @@ HOSTILE_BOT_TEXT = (
 )
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: Playwright's sync API keeps an event loop running while it is
+# open, and pytest-asyncio cannot run the async tests of later modules inside it.
+@pytest.fixture(scope="module")
 def browser() -> Iterator:
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is missing: run `make browser` (Debian's chromium).")

@@ -22,15 +22,6 @@ from tests.test_signals import add_checkins, add_topics, uniform
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 EMAIL, PASSWORD = "coordinator@example.org", "een-veilig-wachtwoord"
 SUPPRESSED_TEXT = "te weinig reacties om te tonen (minimaal 5)"
 
@@ -40,18 +31,6 @@ class Site:
     url: str
     team: TeamInfo
     other_school_team: TeamInfo
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator:
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing: run `make browser` (Debian's chromium).")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
@@ -86,9 +65,9 @@ def site(db) -> Iterator[Site]:
 
 
 @pytest.fixture
-def page(chromium, site) -> Iterator:
+def page(browser, site) -> Iterator:
     """A fresh browser context; closed before the site stops, so no connection is left open."""
-    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="nl-NL", accept_downloads=True)
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="nl-NL", accept_downloads=True)
     context.set_default_timeout(15_000)
     page = context.new_page()
     page.problems = []  # JavaScript errors and console errors (CSP violations end up there)
@@ -160,8 +139,8 @@ def test_another_schools_team_is_not_found(page, site):
     assert page.get_by_role("heading", name="Niet gevonden").is_visible()
 
 
-def test_phone_width_has_no_sideways_scrolling_and_no_accessibility_violations(chromium, site):
-    context = chromium.new_context(viewport={"width": 360, "height": 780}, locale="nl-NL", is_mobile=True)
+def test_phone_width_has_no_sideways_scrolling_and_no_accessibility_violations(browser, site):
+    context = browser.new_context(viewport={"width": 360, "height": 780}, locale="nl-NL", is_mobile=True)
     page = context.new_page()
     try:
         log_in(page, site)

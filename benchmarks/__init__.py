@@ -1,0 +1,1 @@
+"""`make bench`: how well and how fast the assistant does its job -> docs/BENCHMARKS.md."""

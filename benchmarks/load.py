@@ -1,0 +1,153 @@
+"""A small asyncio/aiohttp load client for Rasa's REST channel (loopback only).
+
+Each simulated user runs conversations one after another: a short knowledge conversation
+(two questions), then a whole check-in (start, consent, five answers) with team metadata,
+and so on, each under a fresh sender id. Messages go round-robin over ``urls`` (client-side
+alternation for the scale-out run). A run is bounded in time (no new conversation starts
+after ``duration_s``; a started check-in is finished) and in messages (``max_messages``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import itertools
+import time
+from dataclasses import dataclass, field
+from urllib.parse import urlparse
+
+import aiohttp
+
+KNOWLEDGE = [
+    "wat is welbevinden op school eigenlijk?",
+    "waarom stoppen zoveel beginnende docenten?",
+    "wie ervaart de meeste werkdruk in het onderwijs?",
+    "Voor welke scholen is Welbevinden op School bedoeld?",
+    "hoe hangt welbevinden op school samen met gezonde school",
+    "Waarom zou je investeren in het welbevinden van het schoolteam?",
+]
+CHECKIN_OPENING = ["ik wil inchecken", "ja"]
+SAVED = "zijn opgeslagen"  # the bot's confirmation after the fifth answer
+CHECKIN_MESSAGES = len(CHECKIN_OPENING) + 5
+
+
+@dataclass(frozen=True)
+class Checkin:
+    sender: str
+    answers: tuple[int, int, int, int, int]
+    final_reply: str
+
+    @property
+    def confirmed(self) -> bool:
+        return SAVED in self.final_reply
+
+
+@dataclass
+class LoadResult:
+    users: int
+    seconds: float = 0.0
+    latencies: list[float] = field(default_factory=list)  # seconds per message
+    errors: int = 0
+    checkins: list[Checkin] = field(default_factory=list)
+    conversations: int = 0
+
+
+def answers_for(sender: str) -> tuple[int, int, int, int, int]:
+    """Deterministic, varied answers (1-5) per sender, so a mix-up between conversations shows."""
+    digest = hashlib.sha256(sender.encode()).digest()
+    return tuple(1 + digest[k] % 5 for k in range(5))  # type: ignore[return-value]
+
+
+def _check_loopback(urls: list[str]) -> None:
+    for url in urls:
+        if urlparse(url).hostname not in {"127.0.0.1", "localhost", "::1"}:
+            raise ValueError(f"load only against loopback, not {url}")
+
+
+async def run_load(
+    urls: list[str],
+    users: int,
+    team_code: str,
+    duration_s: float,
+    max_messages: int = 100_000,
+    run_id: str = "bench",
+    max_conversations_per_user: int | None = None,
+    timeout_s: float = 60.0,
+) -> LoadResult:
+    """Run ``users`` concurrent simulated users against ``urls``; returns per-message latencies."""
+    _check_loopback(urls)
+    result = LoadResult(users=users)
+    targets = itertools.cycle(urls)  # round-robin per message
+    sent = 0
+    started = time.perf_counter()
+    deadline = started + duration_s
+
+    async def say(session: aiohttp.ClientSession, sender: str, text: str) -> str:
+        nonlocal sent
+        sent += 1
+        url = next(targets)
+        body = {"sender": sender, "message": text, "metadata": {"team_code": team_code}}
+        t0 = time.perf_counter()
+        try:
+            async with session.post(f"{url}/webhooks/rest/webhook", json=body) as response:
+                payload = await response.json(content_type=None)
+                if response.status != 200:
+                    raise aiohttp.ClientResponseError(response.request_info, (), status=response.status)
+        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError):
+            result.errors += 1
+            return ""
+        result.latencies.append(time.perf_counter() - t0)
+        return "\n".join(m.get("text", "") for m in payload if isinstance(m, dict))
+
+    async def user(session: aiohttp.ClientSession, u: int) -> None:
+        for k in itertools.count():
+            if time.perf_counter() >= deadline or sent >= max_messages:
+                return
+            if max_conversations_per_user is not None and k >= max_conversations_per_user:
+                return
+            sender = f"{run_id}-u{u}-c{k}"
+            result.conversations += 1
+            if (u + k) % 2 == 0:  # knowledge conversation
+                for i in range(2):
+                    await say(session, sender, KNOWLEDGE[(u + k + i) % len(KNOWLEDGE)])
+            else:  # a whole check-in, finished even past the deadline
+                answers = answers_for(sender)
+                reply = ""
+                for text in [*CHECKIN_OPENING, *map(str, answers)]:
+                    reply = await say(session, sender, text)
+                result.checkins.append(Checkin(sender, answers, reply))
+
+    timeout = aiohttp.ClientTimeout(total=timeout_s)
+    connector = aiohttp.TCPConnector(limit=max(users, 1))
+    async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
+        await asyncio.gather(*(user(session, u) for u in range(users)))
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def verify_checkins(database_url: str, checkins: list[Checkin], secret: str) -> tuple[int, list[str]]:
+    """Compare every check-in with the stored row; returns (number stored exactly, problems)."""
+    from sqlalchemy import text
+
+    from bot.services.pseudonym import person_key
+    from bot.storage.db import make_engine
+
+    engine = make_engine(database_url)
+    with engine.connect() as conn:
+        rows: dict[str, list[tuple]] = {}
+        for r in conn.execute(
+            text("SELECT person_key, energie, werkdruk, verbinding, waardering, plezier FROM checkins")
+        ):
+            rows.setdefault(r[0], []).append(tuple(r[1:]))
+    engine.dispose()
+    problems: list[str] = []
+    exact = 0
+    for c in checkins:
+        stored = rows.get(person_key(c.sender, secret=secret), [])
+        if not c.confirmed:
+            problems.append(f"{c.sender}: no confirmation (last reply {c.final_reply[:60]!r})")
+        elif stored != [c.answers]:
+            problems.append(f"{c.sender}: answered {c.answers}, stored {stored}")
+        else:
+            exact += 1
+    return exact, problems

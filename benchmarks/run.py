@@ -1,0 +1,679 @@
+"""``make bench`` / ``python -m benchmarks.run [--quick]``: run every benchmark, write docs/BENCHMARKS.md.
+
+Stages run in order of value and each checks the time budget (default 22 min, so the whole
+run fits in 25 min on 2 cores); a stage that no longer fits is skipped and listed under
+"Not measured in this run". ``--quick`` is a tiny smoke run of the whole harness.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from benchmarks.load import CHECKIN_OPENING, KNOWLEDGE, LoadResult, run_load, verify_checkins
+from benchmarks.report import ROOT, header, table
+from benchmarks.stats import LatencySummary, median, median_summary, summarize
+
+REPORT = ROOT / "docs" / "BENCHMARKS.md"
+DEFAULT_CONFIG = ROOT / "benchmarks" / "config_default.yml"
+OUR_CONFIG = ROOT / "config.yml"
+OUR_MODEL = ROOT / "models" / "current.tar.gz"
+BIN = Path(sys.executable).parent
+SECRET = "e2e-secret"  # noqa: S105 - tests.servers.Stack's PSEUDONYM_SECRET
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
+GOAL_P95_MS = 150
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How much to do: full (``make bench``) or quick (smoke test of the harness)."""
+
+    budget_s: float
+    user_levels: tuple[int, ...]
+    repeats: int
+    load_seconds: float
+    scale_users: tuple[int, ...]
+    insight_sizes: tuple[int, ...]  # target check-ins, cumulative
+    pg_sizes: tuple[int, ...]
+    train: bool
+    cv_folds: int
+    cv_epochs: int
+    cv_fraction: float  # stratified share of the training data used for CV
+
+
+FULL = Plan(22 * 60, (1, 10, 50), 3, 6.0, (10, 50), (10_000, 100_000, 1_000_000), (10_000, 100_000, 1_000_000),
+            True, 5, 10, 0.4)  # fmt: skip
+QUICK = Plan(8 * 60, (1, 3), 1, 2.0, (3,), (2_000, 6_000), (2_000,), False, 2, 1, 0.3)
+
+
+@dataclass
+class Bench:
+    plan: Plan
+    quick: bool
+    tmp: Path
+    started: float = field(default_factory=time.monotonic)
+    md: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    results: dict = field(default_factory=dict)
+
+    def log(self, message: str) -> None:
+        print(f"[bench {time.monotonic() - self.started:6.0f}s] {message}", flush=True)
+
+    def left(self) -> float:
+        return self.plan.budget_s - (time.monotonic() - self.started)
+
+    def fits(self, stage: str, needs_s: float) -> bool:
+        if self.left() >= needs_s:
+            return True
+        self.missing.append(f"{stage}: skipped, needed about {needs_s / 60:.0f} min, {self.left() / 60:.1f} min left")
+        self.log(f"SKIP {stage} (time budget)")
+        return False
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def timed_run(cmd: list[str], log_path: Path, env: dict[str, str] | None = None) -> tuple[float, float]:
+    """Run ``cmd`` under /usr/bin/time -v; returns (wall seconds, peak RSS in MB)."""
+    time_bin = shutil.which("time") or "/usr/bin/time"
+    full = [time_bin, "-v", *cmd] if Path(time_bin).exists() else cmd
+    t0 = time.monotonic()
+    with open(log_path, "wb") as out:
+        subprocess.run(full, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, check=True)
+    wall = time.monotonic() - t0
+    match = re.search(r"Maximum resident set size \(kbytes\): (\d+)", log_path.read_text(errors="replace"))
+    return wall, (int(match.group(1)) / 1024 if match else float("nan"))
+
+
+def vm_hwm_mb(pid: int) -> float:
+    """Peak resident memory (VmHWM) of a running process, in MB."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
+def with_epochs(config: Path, epochs: int, out: Path) -> Path:
+    """A copy of ``config`` with DIET and ResponseSelector epochs set to ``epochs``."""
+    data = yaml.safe_load(config.read_text())
+    for component in data["pipeline"]:
+        if component["name"] in {"DIETClassifier", "ResponseSelector"}:
+            component["epochs"] = epochs
+            component["evaluate_on_number_of_examples"] = 0
+    out.write_text(yaml.safe_dump(data, sort_keys=False))
+    return out
+
+
+def create_team(database_url: str) -> str:
+    """A real (non-demo) school and team for the load; returns its team code."""
+    from sqlalchemy import text
+
+    from bot.services.teams import new_code
+    from bot.storage.db import make_engine
+
+    code = new_code()
+    engine = make_engine(database_url)
+    with engine.begin() as conn:
+        conn.execute(
+            text("INSERT INTO schools (name, is_demo, created_at) VALUES ('Bench', :d, CURRENT_TIMESTAMP)"),
+            {"d": False},
+        )
+        school_id = conn.execute(text("SELECT max(id) FROM schools")).scalar_one()
+        conn.execute(
+            text(
+                "INSERT INTO teams (school_id, name, code, is_demo, created_at) "
+                "VALUES (:s, 'Bench team', :code, :d, CURRENT_TIMESTAMP)"
+            ),
+            {"s": school_id, "code": code, "d": False},
+        )
+    engine.dispose()
+    return code
+
+
+def fmt(x: float, digits: int = 0) -> str:
+    return "–" if x != x else f"{x:,.{digits}f}"  # NaN -> dash
+
+
+def load(urls: list[str], users: int, code: str, seconds: float, run_id: str, **kw) -> LoadResult:
+    return asyncio.run(run_load(urls, users, code, seconds, run_id=run_id, **kw))
+
+
+# --------------------------------------------------------------------------- 1. NLU quality
+
+
+def heldout(model: Path) -> tuple[float, float, float]:
+    """(macro-F1, out-of-scope precision, accuracy) on tests/nlu_heldout.yml."""
+    from bot.evaluation import predict, score
+
+    s = score(asyncio.run(predict(model)))
+    return s.macro_f1, s.oos_precision, s.accuracy
+
+
+def stratified_subset(fraction: float, out: Path) -> Path:
+    """Every intent's first ``fraction`` of examples (at least 5) as one NLU file."""
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    data = load_data(str(ROOT / "data" / "nlu"))
+    if fraction >= 1.0:
+        return ROOT / "data" / "nlu"
+    by_label: dict[str, list] = {}
+    for ex in data.intent_examples:
+        by_label.setdefault(ex.get_full_intent(), []).append(ex)
+    lines = ["version: '3.1'", "nlu:"]
+    for label, examples in sorted(by_label.items()):
+        keep = examples[: max(5, round(len(examples) * fraction))]
+        lines += [f"- intent: {label}", "  examples: |"]
+        lines += [f"    - {ex.get('text')}" for ex in keep]
+    regex = ROOT / "data" / "nlu" / "regex.yml"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "subset.yml").write_text("\n".join(lines) + "\n")
+    if regex.exists():
+        shutil.copy(regex, out / "regex.yml")
+    return out
+
+
+def cross_validate(b: Bench, name: str, config: Path, nlu: Path) -> tuple[float, float, float]:
+    """``rasa test nlu --cross-validation``; returns (intent macro-F1, out-of-scope precision, seconds)."""
+    out = b.tmp / f"cv-{name}"
+    cfg = with_epochs(config, b.plan.cv_epochs, b.tmp / f"cv-{name}.yml")
+    t0 = time.monotonic()
+    with open(b.tmp / f"cv-{name}.log", "wb") as log:
+        subprocess.run(
+            [
+                str(BIN / "rasa"),
+                "test",
+                "nlu",
+                "--nlu",
+                str(nlu),
+                "--config",
+                str(cfg),
+                "--domain",
+                "domain.yml",
+                "--cross-validation",
+                "--folds",
+                str(b.plan.cv_folds),
+                "--out",
+                str(out),
+            ],  # fmt: skip
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            check=True,  # fmt: skip
+        )
+    report = json.loads((out / "intent_report.json").read_text())
+    oos = report.get("out_of_scope", {}).get("precision", float("nan"))
+    return report["macro avg"]["f1-score"], oos, time.monotonic() - t0
+
+
+# --------------------------------------------------------------------------- 2. latency
+
+
+def latency_stage(b: Bench, default_model: Path | None) -> None:
+    import tests.servers as servers
+
+    var = b.tmp / "latency"
+    var.mkdir()
+    db_url = f"sqlite:///{var / 'app.db'}"
+    stack = servers.Stack(var, db_url)
+    models = {"ours": OUR_MODEL}
+    if default_model:
+        models["default"] = default_model
+    urls: dict[str, str] = {}
+    all_checkins = []
+    try:
+        b.log("latency: starting action server + Rasa (our model)")
+        stack.start(with_rasa=False)
+        for name, model in models.items():
+            servers.MODEL = model  # Stack.start_rasa reads the module's MODEL
+            urls[name] = stack.start_rasa(("--enable-api",))
+            b.log(f"latency: Rasa with the {name} model up at {urls[name]}")
+        servers.MODEL = OUR_MODEL
+        code = create_team(db_url)
+        for name, url in urls.items():  # warm-up: one knowledge conversation + one check-in
+            all_checkins += load([url], 2, code, 60, f"warm-{name}", max_conversations_per_user=1).checkins
+        runs: dict[tuple[str, int], list[LatencySummary]] = {}
+        ratios: dict[int, list[float]] = {}
+        for rep in range(b.plan.repeats):
+            for users in b.plan.user_levels:
+                order = list(urls) if rep % 2 == 0 else list(reversed(urls))  # interleave, alternate order
+                tp: dict[str, float] = {}
+                for name in order:
+                    r = load([urls[name]], users, code, b.plan.load_seconds, f"r{rep}-{name}-{users}")
+                    all_checkins += r.checkins
+                    s = summarize(r.latencies, r.seconds, r.errors)
+                    runs.setdefault((name, users), []).append(s)
+                    tp[name] = s.throughput
+                    b.log(f"latency: {name} {users:>2} users rep {rep + 1}: p50 {s.p50_ms:.0f} ms "
+                          f"p95 {s.p95_ms:.0f} ms, {s.throughput:.1f} msg/s, {s.errors} errors")  # fmt: skip
+                if "default" in tp and tp["default"] > 0:
+                    ratios.setdefault(users, []).append(tp["ours"] / tp["default"])
+        where = where_time_goes(urls["ours"], code)
+        memory = {f"Rasa ({name} model)": vm_hwm_mb(p.pid) for name, p in zip(urls, stack.processes[1:], strict=True)}
+        memory["action server"] = vm_hwm_mb(stack.processes[0].pid)
+        exact, problems = verify_checkins(db_url, all_checkins, SECRET)
+    finally:
+        servers.MODEL = OUR_MODEL
+        stack.stop()
+    b.results["latency"] = {"runs": runs, "ratios": ratios, "where": where, "memory": memory}
+    rows = []
+    for (name, users), rs in sorted(runs.items(), key=lambda kv: (kv[0][1], kv[0][0] != "ours")):
+        m = median_summary(rs)
+        ratio = median(ratios[users]) if name == "ours" and ratios.get(users) else None
+        rows.append([name, users, fmt(m.p50_ms), fmt(m.p95_ms), fmt(m.p99_ms), fmt(m.throughput, 1),
+                     f"{ratio:.2f}×" if ratio else "", m.errors, sum(r.messages for r in rs)])  # fmt: skip
+    ours10 = median_summary(runs[("ours", 10)]) if ("ours", 10) in runs else None
+    ratio10 = median(ratios[10]) if ratios.get(10) else None
+    b.md += ["## 2. Latency and throughput (REST channel, one Rasa process + action server)", ""]
+    b.md += [
+        f"Simulated users send mixed conversations (two knowledge questions; or a whole check-in: start, consent, "
+        f"five answers, with team metadata), each under a fresh sender id, for {b.plan.load_seconds:.0f} s per run, "
+        f"{b.plan.repeats} repeats per level; our model and the default-pipeline model run interleaved against the "
+        "same action server and database (SQLite, as in a single-server install). Latency = HTTP round trip of one "
+        "message on loopback. Figures are medians over the repeats; the ratio column is the median of per-repeat "
+        "throughput ratios ours/default.",
+        "",
+    ]
+    b.md += table(["model", "users", "p50 ms", "p95 ms", "p99 ms", "msg/s", "ours/default msg/s", "errors",
+                   "messages (all repeats)"], rows)  # fmt: skip
+    b.md += [""]
+    if ours10:
+        met_p95 = "**met**" if ours10.p95_ms <= GOAL_P95_MS else "**NOT met**"
+        b.md.append(f"- Goal p95 ≤ {GOAL_P95_MS} ms at 10 users: {met_p95} (median p95 {ours10.p95_ms:.0f} ms).")
+    if ratio10 is not None:
+        ahead = "**met**" if ratio10 > 1 else "**NOT met**"
+        b.md.append(f"- Goal throughput ahead of the default pipeline at 10 users: {ahead} (ratio {ratio10:.2f}×).")
+    b.md.append(f"- Check-ins during these runs: {exact} of {len(all_checkins)} stored exactly as answered"
+                + (f"; problems: {problems[:5]}" if problems else "."))  # fmt: skip
+    b.md += ["", "### Where the time goes (our model, one user, sequential)", ""]
+    b.md += table(["step", "median ms"], [[k, fmt(v, 1)] for k, v in where.items()])
+    b.md += [
+        "",
+        "The NLU parse (`/model/parse`) is the model alone; a REST message adds the dialogue policies, the "
+        "tracker store and, for check-in steps, the action server (form validation, the database write).",
+        "",
+    ]
+
+
+def where_time_goes(url: str, code: str, n: int = 5) -> dict[str, float]:
+    """NLU parse time vs full REST round trip, same texts, one at a time."""
+    import tests.servers  # noqa: F401 - same import path as the stage
+
+    def post(path: str, body: dict) -> float:
+        request = urllib.request.Request(  # noqa: S310 - loopback http URL only
+            f"{url}{path}", data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
+        )
+        t0 = time.perf_counter()
+        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - loopback http URL only
+            response.read()
+        return (time.perf_counter() - t0) * 1000
+
+    parse_k, rest_k, parse_c, rest_c = [], [], [], []
+    for i in range(n):
+        text = KNOWLEDGE[i % len(KNOWLEDGE)]
+        parse_k.append(post("/model/parse", {"text": text}))
+        rest_k.append(post("/webhooks/rest/webhook", {"sender": f"where-k{i}", "message": text,
+                                                     "metadata": {"team_code": code}}))  # fmt: skip
+    for i in range(n):
+        sender = f"where-c{i}"
+        for text in [*CHECKIN_OPENING, "3", "4", "2", "5", "3"]:
+            parse_c.append(post("/model/parse", {"text": text}))
+            rest_c.append(post("/webhooks/rest/webhook", {"sender": sender, "message": text,
+                                                         "metadata": {"team_code": code}}))  # fmt: skip
+    return {
+        "knowledge question: NLU parse only": median(parse_k),
+        "knowledge question: whole REST message": median(rest_k),
+        "check-in step: NLU parse only": median(parse_c),
+        "check-in step: whole REST message (incl. action server)": median(rest_c),
+    }
+
+
+# --------------------------------------------------------------------------- 3. scale-out
+
+
+def services_up() -> tuple[bool, bool]:
+    import socket
+
+    def port_open(port: int) -> bool:
+        with socket.socket() as sock:
+            sock.settimeout(2)
+            return sock.connect_ex(("127.0.0.1", port)) == 0
+
+    return port_open(5432), port_open(6379)
+
+
+def pg_schema() -> tuple[str, str]:
+    from tests.conftest import _fresh_postgres_schema
+
+    return _fresh_postgres_schema(POSTGRES_URL)
+
+
+def drop_schema(schema: str) -> None:
+    from tests.conftest import _drop_postgres_schema
+
+    _drop_postgres_schema(POSTGRES_URL, schema)
+
+
+def scale_stage(b: Bench) -> None:
+    import tests.servers as servers
+
+    pg, redis = services_up()
+    if not (pg and redis):
+        b.missing.append("scale-out: PostgreSQL (5432) or Redis (6379) not reachable")
+        return
+    (app_schema, app_url), (tr_schema, tr_url) = pg_schema(), pg_schema()
+    var = b.tmp / "scale"
+    var.mkdir()
+    stack = servers.Stack(var, app_url)
+    checkins = []
+    ratios: dict[int, list[float]] = {}
+    runs: dict[tuple[int, int], list[LatencySummary]] = {}
+    try:
+        stack.start(extra_env={"TRACKER_DB_URL": tr_url, "REDIS_URL": "redis://127.0.0.1:6379/0"})
+        second = stack.start_rasa()
+        urls = [stack.rasa_url, second]
+        b.log(f"scale-out: 2 Rasa processes up ({stack.env.get('LOCK_STORE_TYPE')} lock store, "
+              f"{stack.env.get('TRACKER_DB_DIALECT')} tracker store)")  # fmt: skip
+        code = create_team(app_url)
+        checkins += load(urls, 2, code, 60, "warm-scale", max_conversations_per_user=2).checkins
+        for rep in range(b.plan.repeats):
+            for users in b.plan.scale_users:
+                tp = {}
+                for n in [1, 2] if rep % 2 == 0 else [2, 1]:
+                    r = load(urls[:n], users, code, b.plan.load_seconds, f"s{rep}-{n}-{users}")
+                    checkins += r.checkins
+                    s = summarize(r.latencies, r.seconds, r.errors)
+                    runs.setdefault((n, users), []).append(s)
+                    tp[n] = s.throughput
+                    b.log(f"scale-out: {n} Rasa, {users} users rep {rep + 1}: {s.throughput:.1f} msg/s, "
+                          f"p95 {s.p95_ms:.0f} ms, {s.errors} errors")  # fmt: skip
+                ratios.setdefault(users, []).append(tp[2] / tp[1] if tp[1] else float("nan"))
+        exact, problems = verify_checkins(app_url, checkins, SECRET)
+    finally:
+        stack.stop()
+        drop_schema(app_schema)
+        drop_schema(tr_schema)
+    rows = []
+    for (n, users), rs in sorted(runs.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+        m = median_summary(rs)
+        rows.append([n, users, fmt(m.p50_ms), fmt(m.p95_ms), fmt(m.throughput, 1),
+                     f"{median(ratios[users]):.2f}×" if n == 2 else "", m.errors])  # fmt: skip
+    b.md += ["## 3. Scale-out: 2 Rasa processes, PostgreSQL tracker store, Redis lock store", ""]
+    b.md += [
+        "Same load client; with 2 processes it alternates every message round-robin between them (client-side "
+        "round-robin), so each conversation's turns land on both processes and rely on the shared tracker store "
+        "and lock store. 1-process and 2-process runs are interleaved against the same stack (app data and trackers "
+        "on PostgreSQL). On a 2-core machine both Rasa processes, the action server, PostgreSQL and the client "
+        "share the same cores, so the ratio shows the headroom of this machine, not of a 2-server deployment.",
+        "",
+    ]
+    b.md += table(["Rasa processes", "users", "p50 ms", "p95 ms", "msg/s", "2 vs 1 msg/s", "errors"], rows)
+    verdict = (
+        f"; problems: {problems[:5]}"
+        if problems
+        else (
+            " (every check-in confirmed by the bot and found in the database with exactly the five answers "
+            "its conversation gave, under its own pseudonym)."
+        )
+    )
+    b.md += ["", f"- Conversations mixed up or lost: check-ins stored exactly as answered **{exact} of "
+             f"{len(checkins)}**{verdict}", ""]  # fmt: skip
+    b.results["scale"] = {"ratios": ratios, "exact": exact, "total": len(checkins)}
+
+
+# --------------------------------------------------------------------------- 4. insights
+
+
+def seed(url: str, target_total: int, current: int, seed_no: int, env: dict[str, str]) -> float:
+    """demo-seed until about ``target_total`` check-ins; returns seconds."""
+    members, weeks = 20, 26
+    per_team = members * weeks * 0.8  # ~turnout of the demo data
+    teams = max(1, round((target_total - current) / per_team))
+    t0 = time.monotonic()
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bot",
+            "demo-seed",
+            "--teams",
+            str(teams),
+            "--members",
+            str(members),
+            "--weeks",
+            str(weeks),
+            "--seed",
+            str(seed_no),
+        ],  # fmt: skip
+        cwd=ROOT,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,  # fmt: skip
+    )
+    return time.monotonic() - t0
+
+
+def insights_db(b: Bench, label: str, url: str, sizes: tuple[int, ...]) -> list[list[object]]:
+    from sqlalchemy import text
+
+    from bot.storage.db import make_engine
+
+    env = {**os.environ, "DATABASE_URL": url, "VAR_DIR": str(b.tmp / "insights-var")}
+    subprocess.run([sys.executable, "-m", "bot", "db", "upgrade", "--url", url], cwd=ROOT, env=env, check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    rows: list[list[object]] = []
+    current, team_id, code = 0, 0, ""
+    for i, size in enumerate(sizes):
+        # the last size on each database only if the remaining budget allows it
+        if i > 0 and not b.fits(f"insights {label} {size:,}", 90 if size < 500_000 else 240):
+            break
+        secs = seed(url, size, current, 100 + i, env)
+        if not team_id:  # the probe team: the first seeded team; its own rows stay constant
+            engine = make_engine(url)
+            with engine.connect() as conn:
+                team_id, code = conn.execute(text("SELECT id, code FROM teams ORDER BY id LIMIT 1")).one()
+            engine.dispose()
+        out = subprocess.run([sys.executable, "-m", "benchmarks.insights", "--team-id", str(team_id)],
+                             cwd=ROOT, env=env, check=True, capture_output=True, text=True)  # fmt: skip
+        m = json.loads(out.stdout.strip().splitlines()[-1])
+        cli = []
+        for _ in range(3):
+            t0 = time.monotonic()
+            subprocess.run([sys.executable, "-m", "bot", "insights", "--team", code, "--json"], cwd=ROOT, env=env,
+                           check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+            cli.append((time.monotonic() - t0) * 1000)
+        current = m["total"]
+        b.log(f"insights {label}: {current:,} check-ins (seeded in {secs:.0f} s): team page "
+              f"{m['team_page_ms']:.1f} ms, insights --json {median(cli):.0f} ms")  # fmt: skip
+        rows.append([label, f"{current:,}", f"{m['team_rows']:,}", fmt(m["team_page_ms"], 1),
+                     fmt(m["insights_json_ms"], 1), fmt(median(cli))])  # fmt: skip
+    return rows
+
+
+def team_scaling(b: Bench, url: str) -> list[list[object]]:
+    """Teams of growing size in the same database: cost vs the team's own rows."""
+    from sqlalchemy import text
+
+    from bot.storage.db import make_engine
+
+    env = {**os.environ, "DATABASE_URL": url, "VAR_DIR": str(b.tmp / "insights-var")}
+    rows = []
+    for i, members in enumerate((10, 100, 1000)):
+        subprocess.run([sys.executable, "-m", "bot", "demo-seed", "--teams", "1", "--members", str(members),
+                        "--weeks", "8", "--seed", str(900 + i)], cwd=ROOT, env=env, check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        engine = make_engine(url)
+        with engine.connect() as conn:
+            team_id = conn.execute(text("SELECT max(id) FROM teams")).scalar_one()
+        engine.dispose()
+        out = subprocess.run([sys.executable, "-m", "benchmarks.insights", "--team-id", str(team_id)],
+                             cwd=ROOT, env=env, check=True, capture_output=True, text=True)  # fmt: skip
+        m = json.loads(out.stdout.strip().splitlines()[-1])
+        rows.append([f"{m['total']:,}", f"{m['team_rows']:,}", fmt(m["team_page_ms"], 1)])
+    return rows
+
+
+def insights_stage(b: Bench) -> None:
+    rows = insights_db(b, "SQLite", f"sqlite:///{b.tmp / 'insights.db'}", b.plan.insight_sizes)
+    team_rows = team_scaling(b, f"sqlite:///{b.tmp / 'insights.db'}") if b.fits("insights team sizes", 60) else []
+    pg, _ = services_up()
+    if pg and b.fits("insights PostgreSQL", 120):
+        schema, url = pg_schema()
+        try:
+            rows += insights_db(b, "PostgreSQL", url, b.plan.pg_sizes)
+        finally:
+            drop_schema(schema)
+    elif not pg:
+        b.missing.append("insights on PostgreSQL: not reachable at 127.0.0.1:5432")
+    b.md += ["## 4. Insights at scale", ""]
+    b.md += [
+        "The database is filled with `demo-seed` (20 members × 26 weeks per team, growing numbers of teams); "
+        "the probe is always the first seeded team, so its own rows stay constant while the total grows. "
+        "*team page* = `signals.team_insights(team_id)` (what the dashboard's team page calls), in-process, "
+        "median of 7 after a warm-up; *+ JSON* adds `insights_json`; *CLI* = wall time of "
+        "`python -m bot insights --team CODE --json` (median of 3, including Python start-up and imports).",
+        "",
+    ]
+    b.md += table(["database", "check-ins stored", "probe team's rows", "team page ms", "+ JSON ms", "CLI ms"], rows)
+    if team_rows:
+        b.md += ["", "Cost against the team's own size (SQLite, 1-team seeds of 10/100/1000 members × 8 weeks "
+                 "added to the largest database above):", ""]  # fmt: skip
+        b.md += table(["check-ins stored", "team's rows", "team page ms"], team_rows)
+    b.md += [""]
+
+
+# --------------------------------------------------------------------------- 5. training
+
+
+def train_full(b: Bench, name: str, config: Path) -> tuple[Path, float, float]:
+    out = b.tmp / "models"
+    wall, peak = timed_run(
+        [str(BIN / "rasa"), "train", "--config", str(config), "--out", str(out), "--fixed-model-name", name],
+        b.tmp / f"train-{name}.log",
+        # an empty training cache: otherwise Rasa reuses cached components and the time means nothing
+        env={**os.environ, "RASA_CACHE_DIRECTORY": str(b.tmp / f"cache-{name}")},
+    )
+    return out / f"{name}.tar.gz", wall, peak
+
+
+# --------------------------------------------------------------------------- main
+
+
+def run(plan: Plan, quick: bool) -> int:
+    if not OUR_MODEL.exists():
+        print(f"No model at {OUR_MODEL}: run `make train` first.")
+        return 1
+    tmp = Path(tempfile.mkdtemp(prefix="bench-"))
+    b = Bench(plan, quick, tmp)
+    b.log(f"work dir {tmp}; budget {plan.budget_s / 60:.0f} min")
+    nlu_rows: list[list[object]] = []
+    training: list[list[object]] = []
+    cv_rows: list[list[object]] = []
+    try:
+        # 1a. held-out, our config: the existing model (models/current.tar.gz) is exactly config.yml's
+        b.log("NLU held-out: our model")
+        f1, oos, acc = heldout(OUR_MODEL)
+        nlu_rows.append(["ours (config.yml)", "models/current.tar.gz", f"{f1:.3f}", f"{oos:.3f}", f"{acc:.3f}"])
+        # 1b/5. the default pipeline: a full model (its NLU for the held-out score, all of it for latency)
+        default_model: Path | None = None
+        if plan.train and b.fits("training the default-pipeline model", 7 * 60):
+            b.log("training the default-pipeline model (rasa train, /usr/bin/time -v) ...")
+            default_model, wall, peak = train_full(b, "default", DEFAULT_CONFIG)
+            training.append(["default pipeline (benchmarks/config_default.yml)", fmt(wall / 60, 1), fmt(peak)])
+            b.log(f"trained in {wall:.0f} s, peak RSS {peak:.0f} MB")
+            f1, oos, acc = heldout(default_model)
+            nlu_rows.append(["Rasa default pipeline", "trained in this run", f"{f1:.3f}", f"{oos:.3f}", f"{acc:.3f}"])
+        elif not plan.train:
+            b.missing.append("default pipeline: not trained in --quick mode (no held-out score, no latency)")
+        b.log("NLU held-out: " + "; ".join(f"{r[0]} macro-F1 {r[2]}" for r in nlu_rows))
+
+        # 2. latency + memory
+        if b.fits("latency", 4 * 60 if not quick else 60):
+            latency_stage(b, default_model)
+        # 3. scale-out
+        if b.fits("scale-out", 3 * 60 if not quick else 60):
+            scale_stage(b)
+        # 4. insights
+        if b.fits("insights", 2 * 60 if not quick else 30):
+            insights_stage(b)
+        # 1c. cross-validation, reduced equally for both configs
+        nlu = stratified_subset(plan.cv_fraction, tmp / "cv-data")
+        # both or neither: one config's CV alone compares nothing
+        if b.fits("cross-validation of both configs", 9 * 60 if not quick else 60):
+            for name, config in (("ours", OUR_CONFIG), ("default", DEFAULT_CONFIG)):
+                b.log(f"cross-validation {name}: {plan.cv_folds} folds, {plan.cv_epochs} epochs ...")
+                f1, oos, secs = cross_validate(b, name, config, nlu)
+                cv_rows.append([name, f"{f1:.3f}", fmt(oos, 3), fmt(secs)])
+                b.log(f"cross-validation {name}: macro-F1 {f1:.3f} in {secs:.0f} s")
+        # 5. training time of our config (the model is identical to models/current.tar.gz)
+        if plan.train and b.fits("training time of our config", 6 * 60):
+            b.log("training our config (rasa train, /usr/bin/time -v) ...")
+            _, wall, peak = train_full(b, "ours", OUR_CONFIG)
+            training.insert(0, ["ours (config.yml)", fmt(wall / 60, 1), fmt(peak)])
+            b.log(f"trained in {wall:.0f} s, peak RSS {peak:.0f} MB")
+    finally:
+        md = header("Benchmarks", quick, time.monotonic() - b.started)
+        md += ["## 1. NLU quality", ""]
+        md += ["Held-out set `tests/nlu_heldout.yml`, scored as in `make eval` (`bot/evaluation.py`): one label per "
+               "example, the intent or for knowledge questions the chosen topic `kennis/<topic>`. Both at full "
+               "epochs (ours 80, default 100). The default pipeline is `benchmarks/config_default.yml` (the "
+               "`rasa init` pipeline, trained on the same data, same policies).", ""]  # fmt: skip
+        md += table(["config", "model", "macro-F1", "out-of-scope precision", "accuracy"], nlu_rows) + [""]
+        if cv_rows:
+            subset = "all training data" if plan.cv_fraction >= 1 else f"a stratified {plan.cv_fraction:.0%} subset"
+            md += [f"{plan.cv_folds}-fold cross-validation (`rasa test nlu --cross-validation`) on {subset}, "
+                   f"**reduced to {plan.cv_epochs} epochs** for DIET and ResponseSelector in BOTH configs (full "
+                   "CV at full epochs would be 10 trainings of 3–5 min each and does not fit the 25-minute "
+                   "budget); intent-level macro-F1 (`kennis` counted as one intent), so absolute numbers are "
+                   "lower than at full epochs — compare the two rows with each other.", ""]  # fmt: skip
+            md += table(["config", "intent macro-F1 (CV)", "out-of-scope precision (CV)", "seconds"], cv_rows)
+            md += [""]
+        md += b.md
+        md += ["## 5. Training time and peak memory", ""]
+        if training:
+            md += ["`rasa train` (NLU + core) under `/usr/bin/time -v`, into a temporary directory:", ""]
+            md += table(["config", "wall time min", "peak RSS MB"], training) + [""]
+        mem = b.results.get("latency", {}).get("memory")
+        if mem:
+            md += ["Peak resident memory (VmHWM from /proc/<pid>/status) after the latency runs:", ""]
+            md += table(["process", "VmHWM MB"], [[k, fmt(v)] for k, v in mem.items()]) + [""]
+        if b.missing:
+            md += ["## Not measured in this run", ""] + [f"- {m}" for m in b.missing] + [""]
+        REPORT.parent.mkdir(parents=True, exist_ok=True)
+        REPORT.write_text("\n".join(md).rstrip() + "\n")
+        b.log(f"wrote {REPORT.relative_to(ROOT)}")
+        shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="tiny smoke run of the whole harness")
+    parser.add_argument("--budget-min", type=float, help="override the time budget in minutes")
+    args = parser.parse_args(argv)
+    plan = QUICK if args.quick else FULL
+    if args.budget_min:
+        plan = Plan(**{**plan.__dict__, "budget_s": args.budget_min * 60})
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
+    return run(plan, args.quick)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

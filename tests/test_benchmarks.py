@@ -1,0 +1,98 @@
+"""The benchmark harness (benchmarks/) on tiny inputs: correct maths, a working load client, the writer.
+
+Correctness only, not speed: the real numbers come from `make bench`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import numpy as np
+import pytest
+import yaml
+
+from benchmarks.load import answers_for, run_load, verify_checkins
+from benchmarks.report import header, table
+from benchmarks.run import DEFAULT_CONFIG, with_epochs
+from benchmarks.stats import LatencySummary, median_summary, percentile, summarize
+
+
+@pytest.mark.parametrize("q", [0, 1, 50, 90, 95, 99, 100])
+def test_percentile_matches_numpy(q):
+    data = [0.3, 0.1, 0.7, 0.2, 0.9, 0.4, 1.5, 0.05, 0.6, 0.8, 2.0]
+    assert percentile(data, q) == pytest.approx(float(np.percentile(data, q)))
+
+
+def test_percentile_edge_cases():
+    assert percentile([42.0], 99) == 42.0
+    assert percentile(list(range(1, 101)), 50) == pytest.approx(50.5)
+    with pytest.raises(ValueError):
+        percentile([], 50)
+    with pytest.raises(ValueError):
+        percentile([1.0], 101)
+
+
+def test_summary_throughput_and_median_of_runs():
+    s = summarize([0.010] * 90 + [0.100] * 10, seconds=4.0, errors=1)
+    assert s.messages == 100 and s.errors == 1
+    assert s.throughput == pytest.approx(25.0)
+    assert s.p50_ms == pytest.approx(10.0) and s.p99_ms == pytest.approx(100.0)
+    runs = [
+        LatencySummary(100, 0, 10.0, 10, 20, 30),  # 10 msg/s
+        LatencySummary(300, 1, 10.0, 30, 60, 90),  # 30 msg/s
+        LatencySummary(200, 0, 10.0, 20, 40, 50),  # 20 msg/s
+    ]
+    m = median_summary(runs)
+    assert m.throughput == pytest.approx(20.0)
+    assert (m.p50_ms, m.p95_ms, m.p99_ms, m.errors) == (20, 40, 50, 1)
+
+
+def test_markdown_table_and_header():
+    lines = table(["a", "b"], [[1, "x|y"], [2.5, "z"]])
+    assert lines == ["| a | b |", "|---|---|", "| 1 | x\\|y |", "| 2.5 | z |"]
+    head = "\n".join(header("Benchmarks", quick=True, duration_s=90))
+    assert head.startswith("# Benchmarks") and "commit `" in head and "cores" in head and "1.5 min" in head
+
+
+def test_answers_are_deterministic_valid_and_varied():
+    assert answers_for("a-u1-c1") == answers_for("a-u1-c1")
+    all_answers = {answers_for(f"r-u{u}-c{k}") for u in range(10) for k in range(5)}
+    assert all(len(a) == 5 and all(1 <= x <= 5 for x in a) for a in all_answers)
+    assert len(all_answers) > 5  # different conversations give different answers
+
+
+def test_default_config_is_the_rasa_init_pipeline(tmp_path):
+    config = yaml.safe_load(DEFAULT_CONFIG.read_text())
+    names = [c["name"] for c in config["pipeline"]]
+    assert names == [
+        "WhitespaceTokenizer", "RegexFeaturizer", "LexicalSyntacticFeaturizer", "CountVectorsFeaturizer",
+        "CountVectorsFeaturizer", "DIETClassifier", "EntitySynonymMapper", "ResponseSelector", "FallbackClassifier",
+    ]  # fmt: skip
+    reduced = yaml.safe_load(with_epochs(DEFAULT_CONFIG, 3, tmp_path / "c.yml").read_text())
+    assert {c["epochs"] for c in reduced["pipeline"] if "epochs" in c} == {3}
+
+
+def test_load_client_refuses_non_loopback():
+    with pytest.raises(ValueError):
+        asyncio.run(run_load(["http://example.org:5005"], 1, "X", 1.0))
+
+
+@pytest.mark.rasa
+def test_load_client_against_a_real_stack(tmp_path):
+    from benchmarks.run import SECRET, create_team
+    from tests.servers import Stack
+
+    db_url = f"sqlite:///{tmp_path / 'app.db'}"
+    stack = Stack(tmp_path, db_url).start()
+    try:
+        assert stack.env["PSEUDONYM_SECRET"] == SECRET
+        code = create_team(db_url)
+        # 2 users x 1 conversation: user 0 asks two knowledge questions, user 1 checks in
+        result = asyncio.run(run_load([stack.rasa_url], 2, code, 30, run_id="t", max_conversations_per_user=1))
+    finally:
+        stack.stop()
+    assert result.errors == 0 and result.conversations == 2
+    assert len(result.latencies) == 2 + 7 and all(0 < x < 30 for x in result.latencies)
+    assert len(result.checkins) == 1 and result.checkins[0].confirmed, result.checkins
+    exact, problems = verify_checkins(db_url, result.checkins, SECRET)
+    assert (exact, problems) == (1, [])
