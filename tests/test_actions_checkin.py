@@ -196,3 +196,23 @@ async def test_care_pointer_after_two_low_weeks_only(db):
     assert "utter_checkin_care_pointer" in responses
     responses = await submit("other", team.code, {d: 4 for d in DIMS} | {"plezier": 2})
     assert "utter_checkin_care_pointer" not in responses
+
+
+# ---------------------------------------------------------------- random input (hypothesis)
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(max_size=400), slot=st.sampled_from(["team_code", "consent", *DIMS]))
+async def test_random_answers_never_crash_and_never_store_an_invented_value(db, text, slot):
+    slots, responses = await run_validation(answering(slot, text))
+    value = slots.get(slot)
+    if slot in DIMS:
+        assert value is None or value == SKIPPED or value in {1, 2, 3, 4, 5}
+    if slot == "consent":
+        assert value in {True, False, None}
+    if slot == "team_code":
+        assert value is None  # no team exists, so nothing typed can become a team code
+    assert all(r.startswith("utter_") for r in responses)

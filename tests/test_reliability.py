@@ -53,6 +53,8 @@ def test_action_server_down_then_back(tmp_path):
     stack = Stack(tmp_path, f"sqlite:///{tmp_path / 'app.db'}").start(with_actions=False, action_port=port)
     try:
         code = make_team(stack.database_url)
+        # The 113 answer needs neither the action server nor the database.
+        assert "113" in texts(say(stack, "someone", "ik zie het niet meer zitten", code))
         replies = checkin(stack, "teacher", code)
         # The check-in cannot start without the action server: the user is told at once,
         # every later message still gets an answer, and nothing claims to be saved.
