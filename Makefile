@@ -52,7 +52,7 @@ migrate: $(STAMP) ## Apply database migrations (DATABASE_URL, default SQLite in 
 train: $(MODEL) ## Train the Rasa model when data, domain or config changed
 
 $(MODEL): $(STAMP) config.yml domain.yml $(NLU_DATA)
-	@echo "[train] data, domain or config changed: training (about 2-4 minutes on 2 cores) ..."
+	@echo "[train] data, domain or config changed: training (about 5 minutes on a quiet 2-core machine) ..."
 	$(RASA) train --fixed-model-name current --out models
 	@touch $@
 
@@ -60,8 +60,8 @@ run: install migrate train ## Install if needed, migrate, train if needed, start
 	$(PY) -m bot serve
 
 lint: $(STAMP) ## ruff
-	$(VENV)/bin/ruff check bot actions tests scripts
-	$(VENV)/bin/ruff format --check bot actions tests
+	$(VENV)/bin/ruff check bot actions tests scripts benchmarks
+	$(VENV)/bin/ruff format --check bot actions tests benchmarks
 
 unit: $(STAMP) $(JS_STAMP) browser train ## pytest (actions, services, storage on SQLite + PostgreSQL, browser)
 	$(PY) -m pytest

@@ -432,3 +432,27 @@ def test_checkin_link_opens_the_checkin_once(stack, new_page):
     page.wait_for_timeout(1500)
     assert bot_messages(page).count() == asked  # a reload does not start a second check-in
     assert_clean(problems)
+
+
+def test_forget_me_on_a_shared_computer(stack, new_page):
+    page, problems = new_page()
+    open_chat(page, stack.chat_url())
+    for answer in ["ik wil inchecken", "ja", "4", "4", "4", "4", "4"]:
+        say(page, answer)
+    expect(log(page)).to_contain_text("zijn opgeslagen")
+    before = page.evaluate("localStorage.getItem('welbevinden.session')")
+
+    forget = page.get_by_role("button", name="Vergeet mij op deze computer")
+    forget.click()
+    page.get_by_role("button", name="Zeker weten? Klik nogmaals om te vergeten").click()
+    expect(page.get_by_text("Je bent vergeten op deze computer")).to_be_visible()
+    expect(bot_messages(page).first).to_contain_text("Welbevinden-assistent", timeout=ANSWER_TIMEOUT_MS)
+    wait_until_answered(page)
+    after = page.evaluate("localStorage.getItem('welbevinden.session')")
+    assert after != before and re.fullmatch(r"[0-9a-f-]{36}", after)
+    expect(log(page)).not_to_contain_text("zijn opgeslagen")  # the old conversation is gone
+
+    # The next person at this computer cannot see the previous person's check-ins.
+    say(page, "hoe ging het de afgelopen weken?")
+    expect(log(page)).to_contain_text("Ik heb nog geen check-ins van je")
+    assert_clean(problems)

@@ -46,6 +46,9 @@
     newWindow: ' (opent in een nieuw venster)',
     empty: 'Typ eerst een bericht, of kies een van de knoppen.',
     unavailable: 'De assistent is nu niet bereikbaar. Probeer het later opnieuw.',
+    forget: 'Vergeet mij op deze computer',
+    forgetConfirm: 'Zeker weten? Klik nogmaals om te vergeten',
+    forgotten: 'Je bent vergeten op deze computer. Wie hierna chat, ziet jouw gesprek en check-ins niet.',
   };
 
   // Bot markdown may only produce these elements and this one attribute.
@@ -284,6 +287,13 @@
       });
       panel.appendChild(form);
 
+      // Shared school computers: the session id is what links a person to their own
+      // check-ins, so the next user of this browser must be able to start fresh.
+      this.forgetButton = el('button', 'wb-forget', TEXT.forget);
+      this.forgetButton.type = 'button';
+      this.forgetButton.addEventListener('click', () => this.forget());
+      panel.appendChild(this.forgetButton);
+
       this.container.appendChild(panel);
     }
 
@@ -301,6 +311,31 @@
       } else {
         this.launcher.focus();
       }
+    }
+
+    // First click asks for confirmation (no browser dialog), the second one forgets: a
+    // new random session id, the shown conversation cleared, and a fresh start.
+    forget() {
+      if (!this.forgetArmed) {
+        this.forgetArmed = true;
+        this.forgetButton.textContent = TEXT.forgetConfirm;
+        return;
+      }
+      this.forgetArmed = false;
+      this.forgetButton.textContent = TEXT.forget;
+      this.sessionId = randomId();
+      storageSet('localStorage', SESSION_KEY, this.sessionId);
+      storageSet('sessionStorage', STARTED_KEY, '1'); // a check-in link must not restart now
+      this.messages = [];
+      this.log.textContent = '';
+      this.save();
+      this.greeted = false;
+      if (this.socket) {
+        this.socket.disconnect();
+        this.socket = null;
+      }
+      this.hint.textContent = TEXT.forgotten;
+      this.connect();
     }
 
     /* ----- connection */
