@@ -2,10 +2,11 @@
 
 Rasa 3.6 answers nothing when the action server is down (the REST channel returns ``[]``)
 and waits up to its hard-coded 300 s when the action server hangs. These subclasses of
-Rasa's REST and SocketIO channels keep their URLs and behaviour, but bound the handling
-of each message (REPLY_TIMEOUT_SECONDS, default 9) and, when no reply at all was sent,
-send the domain's ``utter_action_failed`` ("Er ging iets mis ..."). Nothing here logs
-message text: Rasa's own REST handler would log it on a time-out, ours catches first.
+Rasa's REST and SocketIO channels keep their URLs and behaviour, but when no reply at all
+was sent within REPLY_TIMEOUT_SECONDS (default 9) or the handling failed, they send the
+domain's ``utter_action_failed`` ("Er ging iets mis ..."). A slow message is not cancelled:
+it finishes in the background so the conversation keeps its state. Nothing here logs
+message text: Rasa's own REST handler would log it on an error, ours catches first.
 """
 
 from __future__ import annotations
@@ -63,6 +64,11 @@ def is_session_id(value: Any) -> bool:
         return False
 
 
+def _log_late_failure(task: asyncio.Future) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        logger.error("A late message failed: %s", type(task.exception()).__name__)
+
+
 def guarded(
     on_new_message: Callable[[UserMessage], Awaitable[Any]], require_uuid_sender: bool = False
 ) -> Callable[[UserMessage], Awaitable[None]]:
@@ -75,12 +81,18 @@ def guarded(
             return
         counting = CountingOutputChannel(message.output_channel)
         message.output_channel = counting
-        try:
-            await asyncio.wait_for(on_new_message(message), timeout=reply_timeout())
-        except asyncio.TimeoutError:
-            logger.error("No reply within %.0f s (action server slow or down?)", reply_timeout())
-        except Exception as exc:  # noqa: BLE001 - whatever failed, the user gets an answer
-            logger.error("Handling a message failed: %s", type(exc).__name__)
+        # Not cancelled on time-out: a message still being handled (a busy server) must
+        # finish, or the conversation would lose its place (e.g. in the check-in form).
+        task = asyncio.ensure_future(on_new_message(message))
+        done, _ = await asyncio.wait({task}, timeout=reply_timeout())
+        if task in done:
+            if not task.cancelled() and task.exception() is not None:
+                logger.error("Handling a message failed: %s", type(task.exception()).__name__)
+        else:
+            logger.error(
+                "No reply within %.0f s (server busy or action server slow); still handling it", reply_timeout()
+            )
+            task.add_done_callback(_log_late_failure)
         if counting.sent == 0:
             await counting.inner.send_response(message.sender_id, {"text": failure_text()})
 

@@ -1,0 +1,77 @@
+"""The channel guard: never silent, and a slow message is finished, not thrown away."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+
+from bot.rasa_channels import failure_text, guarded, is_session_id
+
+
+def message(sender: str = "s1") -> tuple[UserMessage, CollectingOutputChannel]:
+    out = CollectingOutputChannel()
+    return UserMessage("hoi", out, sender), out
+
+
+async def test_a_reply_passes_through_without_a_failure_message():
+    async def handler(msg: UserMessage) -> None:
+        await msg.output_channel.send_response(msg.sender_id, {"text": "Hoi!"})
+
+    msg, out = message()
+    await guarded(handler)(msg)
+    assert [m["text"] for m in out.messages] == ["Hoi!"]
+
+
+async def test_silence_gets_the_failure_message():
+    async def handler(msg: UserMessage) -> None:
+        return None  # e.g. the action server was down: Rasa sent nothing
+
+    msg, out = message()
+    await guarded(handler)(msg)
+    assert [m["text"] for m in out.messages] == [failure_text()]
+    assert "Er ging iets mis" in failure_text()
+
+
+async def test_an_error_gets_the_failure_message():
+    async def handler(msg: UserMessage) -> None:
+        raise RuntimeError("boom")
+
+    msg, out = message()
+    await guarded(handler)(msg)
+    assert [m["text"] for m in out.messages] == [failure_text()]
+
+
+async def test_a_slow_message_gets_an_answer_in_time_and_still_finishes(monkeypatch):
+    monkeypatch.setenv("REPLY_TIMEOUT_SECONDS", "0.2")
+    finished = asyncio.Event()
+
+    async def handler(msg: UserMessage) -> None:
+        await asyncio.sleep(0.6)  # a busy server
+        await msg.output_channel.send_response(msg.sender_id, {"text": "laat antwoord"})
+        finished.set()
+
+    msg, out = message()
+    started = asyncio.get_running_loop().time()
+    await guarded(handler)(msg)
+    assert asyncio.get_running_loop().time() - started < 0.5
+    assert [m["text"] for m in out.messages] == [failure_text()]
+    await asyncio.wait_for(finished.wait(), timeout=2)  # not cancelled: the state is kept
+    assert out.messages[-1]["text"] == "laat antwoord"
+
+
+async def test_widget_sessions_must_be_random_uuids():
+    called = []
+
+    async def handler(msg: UserMessage) -> None:
+        called.append(msg.sender_id)
+
+    for sender in ("teacher-1", "a", "", "00000000-0000-0000-0000-000000000000"):
+        msg, out = message(sender)
+        await guarded(handler, require_uuid_sender=True)(msg)
+        assert out.messages[0]["text"] == failure_text()
+    good = str(uuid.uuid4())
+    msg, _ = message(good)
+    await guarded(handler, require_uuid_sender=True)(msg)
+    assert called == [good] and is_session_id(good)
