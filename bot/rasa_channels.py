@@ -26,6 +26,10 @@ from rasa.core.channels.channel import OutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
 from rasa.core.channels.socketio import SocketIOInput
 
+from bot import rasa_speedups
+
+rasa_speedups.install()  # Rasa imports this module at start-up (credentials.yml)
+
 logger = logging.getLogger(__name__)
 
 FAILURE_RESPONSE = "utter_action_failed"
