@@ -103,6 +103,8 @@ class ValidateCheckinForm(FormValidationAction):
     def validate_consent(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        if value is None:
+            return {}  # cleared by action_checkin_reset: not an answer
         text = value if isinstance(value, str) else None
         if parse_score(text).kind is Kind.STOP:
             return {"consent": None, "checkin_stopped": True}
@@ -112,6 +114,10 @@ class ValidateCheckinForm(FormValidationAction):
         return {"consent": answer}
 
     def _score(self, slot: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
+        if value is None:
+            # Not an answer: action_checkin_reset cleared the slot just before the form ran,
+            # and rasa_sdk hands every slot set since the last message to its validator.
+            return {}
         answer = parse_score(value if isinstance(value, str) else None, slot)
         if answer.kind is Kind.STOP:
             return {slot: None, "checkin_stopped": True}

@@ -9,6 +9,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import known_team_code
+from actions.feedback import maybe_ask
 from bot.services.catalogue import topic_labels
 from bot.services.topics import FALLBACK, OUT_OF_SCOPE, count_topic
 
@@ -38,11 +39,14 @@ class ActionKennisVervolg(Action):
             return []
         dispatcher.utter_message(response=f"utter_kennis/{topic}")
         _count(tracker, topic)
-        return []
+        return maybe_ask(dispatcher, tracker, topic)
 
 
 class ActionTelOnderwerp(Action):
-    """After a knowledge answer, out-of-scope reply or fallback: count it for the team."""
+    """After a knowledge answer, out-of-scope reply or fallback: count it for the team.
+
+    After a knowledge answer it may also ask "Had je hier iets aan?" (actions/feedback.py).
+    """
 
     def name(self) -> str:
         return "action_tel_onderwerp"
@@ -57,6 +61,7 @@ class ActionTelOnderwerp(Action):
             key = (selected.get("intent_response_key") or "").partition("/")[2]
             if key in topic_labels():
                 _count(tracker, key)
+                return maybe_ask(dispatcher, tracker, key)
         elif intent == "out_of_scope":
             _count(tracker, OUT_OF_SCOPE)
         elif intent == "nlu_fallback":

@@ -135,6 +135,26 @@ def cmd_insights(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_feedback(args: argparse.Namespace) -> int:
+    from bot.services.feedback import maintainer_report
+
+    if args.weeks < 1:
+        raise ValueError("--weeks must be 1 or more.")
+    data = maintainer_report(include_demo=args.include_demo, limit=args.limit, n_weeks=args.weeks)
+    if args.json:
+        _print_json(data)
+        return 0
+    print(f"Feedback {data['weeks'][0]} to {data['weeks'][1]}{' (with demo data)' if args.include_demo else ''}")
+    print(f"  not understood (fallback): {data['fallbacks']}   out of scope: {data['out_of_scope']}")
+    if not data["most_not_helpful"]:
+        print("  no feedback on answers yet")
+    for row in data["most_not_helpful"]:
+        share = round(row["share_helpful"] * 100)
+        counts = f"{row['not_helpful']:>4} 👎 {row['helpful']:>4} 👍  {share:>3}% helpful"
+        print(f"  {counts}  {row['label']} ({row['topic']})")
+    return 0
+
+
 def cmd_demo_seed(args: argparse.Namespace) -> int:
     from bot.demo import demo_seed
 
@@ -251,6 +271,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--weeks", type=int, default=8, help="number of ISO weeks (default 8)")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_insights)
+
+    p = sub.add_parser("feedback", help="maintainers: topics with the most 👎, and fallbacks, over all schools")
+    p.add_argument("--weeks", type=int, default=8, help="number of ISO weeks, ending this week (default 8)")
+    p.add_argument("--limit", type=int, default=10, help="topics to list (default 10)")
+    p.add_argument("--include-demo", action="store_true", help="count demo teams too")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_feedback)
 
     p = sub.add_parser("demo-seed", help="bulk-insert synthetic check-ins and topic counts (marked demo)")
     p.add_argument("--teams", type=int, required=True, help="number of teams")

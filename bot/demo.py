@@ -3,6 +3,8 @@
 Everything made here is marked: schools and teams have ``is_demo=True`` and synthetic
 check-ins have a ``person_key`` starting with ``demo-`` (real keys are 64 hex digits), so
 demo rows can be found and removed without touching anything a real person entered.
+Fundament-scans and 👍/👎 counts belong to the demo school and its teams, so they are demo
+data as a whole.
 """
 
 from __future__ import annotations
@@ -13,16 +15,26 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import delete, func, insert, select
 
 from bot.services.catalogue import topic_labels
+from bot.services.scan import clean_answers
 from bot.services.teams import new_code
 from bot.services.topics import FALLBACK, OUT_OF_SCOPE
 from bot.services.weeks import IsoWeek, last_weeks, this_week
 from bot.settings import Settings
 from bot.storage.db import get_engine, transaction
-from bot.storage.models import DIMENSIONS, CheckIn, School, Team, TopicCount
+from bot.storage.models import (
+    DIMENSIONS,
+    CheckIn,
+    FeedbackCount,
+    FundamentScan,
+    School,
+    Team,
+    TopicCount,
+)
 
 DEMO_SCHOOL = "Demoschool De Regenboog (DEMO)"
 DEMO_TEAM = "Demoteam bovenbouw (DEMO)"
@@ -75,6 +87,13 @@ _DEMO_STORY = {
             6: {"werkdruk": 3, "healthy_mind_platter": 3, FALLBACK: 1},
             5: {"fundament_maatje": 4, "uitval": 1},
         },
+        # 👍/👎 per week index and topic. Over both teams: three topics with 5 or more
+        # reactions are shown, three with fewer are hidden.
+        "feedback": {
+            7: {"werkdruk": (3, 1), "fundament_onboarding": (3, 0), "amplitie": (1, 0)},
+            6: {"werkdruk": (2, 1), "healthy_mind_platter": (1, 2)},
+            5: {"fundament_maatje": (3, 0)},
+        },
     },
     DEMO_TEAM_2: {
         "size": 9,
@@ -87,16 +106,37 @@ _DEMO_STORY = {
         # Week index 5: two of the six skip the waardering question -> 4 answers, hidden.
         "skipped": {(5, "waardering"): 2},
         "topics": {7: {"healthy_mind_platter": 3, "fundament_verbinding": 4, FALLBACK: 1}},
+        "feedback": {
+            7: {"healthy_mind_platter": (2, 1), "fundament_verbinding": (2, 0)},
+            6: {"fundament_onboarding": (1, 1)},
+        },
     },
 }
 
+#: The demo school's fundament-scans: weeks before this week, and the answers
+#: (2 staat goed, 1 kan beter, 0 ontbreekt, None skipped). Four months on, inwerken,
+#: the maatje and the green layer of the pyramid got better; techniek slipped.
+_DEMO_SCANS = (
+    (
+        17,
+        {"visie": 2, "leiderschap": 1, "inwerken": 0, "maatje": 0, "waarderingsgesprekken": 1, "professionalisering": 1,
+         "techniek": 2, "verbinding": 2, "efficacy": 1, "groen": 0, "geel": 1, "rood": 2},
+    ),
+    (
+        2,
+        {"visie": 2, "leiderschap": 1, "inwerken": 1, "maatje": 2, "waarderingsgesprekken": 1, "professionalisering": 2,
+         "techniek": 1, "verbinding": 2, "efficacy": None, "groen": 1, "geel": 1, "rood": 2},
+    ),
+)  # fmt: skip
+
 
 def _insert_demo_story(team_ids: dict[str, int], until: IsoWeek) -> int:
-    """Insert the scripted demo check-ins and topic counts; returns the number of check-ins."""
+    """Insert the scripted demo check-ins, topic and feedback counts; returns the number of check-ins."""
     weeks = last_weeks(8, until)
     rng = random.Random(2024)  # noqa: S311 - synthetic demo data, not security
     rows: list[dict] = []
     topic_rows: list[dict] = []
+    feedback_rows: list[dict] = []
     for team_name, story in _DEMO_STORY.items():
         team_id = team_ids[team_name]
         members = [demo_person_key("ensure_demo", team_name, m) for m in range(story["size"])]
@@ -121,19 +161,44 @@ def _insert_demo_story(team_ids: dict[str, int], until: IsoWeek) -> int:
                 topic_rows.append(
                     {"team_id": team_id, "iso_year": week.year, "iso_week": week.week, "topic": topic, "count": count}
                 )
+            for topic, (up, down) in story["feedback"].get(i, {}).items():
+                feedback_rows.append(
+                    {
+                        "team_id": team_id,
+                        "iso_year": week.year,
+                        "iso_week": week.week,
+                        "topic": topic,
+                        "helpful": up,
+                        "not_helpful": down,
+                    }
+                )
     with transaction() as session:
         session.execute(insert(CheckIn.__table__), rows)
         if topic_rows:
             session.execute(insert(TopicCount.__table__), topic_rows)
+        if feedback_rows:
+            session.execute(insert(FeedbackCount.__table__), feedback_rows)
     return len(rows)
 
 
+def _insert_demo_scans(school_id: int, until: IsoWeek) -> None:
+    """The demo school's two fundament-scans, on a Wednesday afternoon some weeks ago."""
+    wednesday = datetime.combine(until.monday(), datetime.min.time(), timezone.utc) + timedelta(days=2, hours=14)
+    rows = [
+        {"school_id": school_id, "created_at": wednesday - timedelta(weeks=weeks_ago), **clean_answers(answers)}
+        for weeks_ago, answers in _DEMO_SCANS
+    ]
+    with transaction() as session:
+        session.execute(insert(FundamentScan.__table__), rows)
+
+
 def refresh_demo_data(until: IsoWeek | None = None) -> bool:
-    """Give the demo school two teams and 8 recent weeks of demo check-ins.
+    """Give the demo school two teams, 8 recent weeks of demo check-ins, 👍/👎 counts and two scans.
 
     Runs on every start: when this week has no demo check-ins yet (first start, or the
-    demo data has aged), the demo rows of the demo teams - check-ins with a ``demo-`` key
-    and the demo teams' topic counts - are replaced. Returns True when data was written.
+    demo data has aged), the demo rows - check-ins with a ``demo-`` key, the demo teams'
+    topic and feedback counts, and the demo school's fundament-scans - are replaced.
+    Returns True when data was written.
     """
     now = until or this_week()
     with transaction() as session:
@@ -171,10 +236,16 @@ def refresh_demo_data(until: IsoWeek | None = None) -> bool:
             .where(CheckIn.team_id.in_(ids), CheckIn.person_key.like(f"{DEMO_KEY_PREFIX}%"))
             .execution_options(synchronize_session=False)
         )
+        for table in (TopicCount, FeedbackCount):
+            session.execute(delete(table).where(table.team_id.in_(ids)).execution_options(synchronize_session=False))
         session.execute(
-            delete(TopicCount).where(TopicCount.team_id.in_(ids)).execution_options(synchronize_session=False)
+            delete(FundamentScan)
+            .where(FundamentScan.school_id == school.id)
+            .execution_options(synchronize_session=False)
         )
+        school_id = school.id
     _insert_demo_story(team_ids, now)
+    _insert_demo_scans(school_id, now)
     return True
 
 

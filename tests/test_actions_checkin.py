@@ -216,3 +216,13 @@ async def test_random_answers_never_crash_and_never_store_an_invented_value(db, 
     if slot == "team_code":
         assert value is None  # no team exists, so nothing typed can become a team code
     assert all(r.startswith("utter_") for r in responses)
+
+
+async def test_slots_cleared_by_the_reset_are_not_answers(db):
+    # rasa_sdk validates every slot set since the last message, including the reset's Nones:
+    # before this was handled, a new check-in began with "begreep ik niet" and skipped questions.
+    cleared = {d: None for d in DIMS} | {"consent": None, "checkin_stopped": None, "checkin_unclear": 0}
+    tracker = make_tracker("ik wil inchecken", {"requested_slot": None}, extracted=cleared)
+    slots, responses = await run_validation(tracker)
+    assert responses == []
+    assert all(slots.get(d) is None for d in DIMS) and slots.get("consent") is None

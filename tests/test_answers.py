@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.text.answers import Kind, parse_score, parse_yes_no
+from bot.text.answers import KAN_BETER, ONTBREEKT, STAAT_GOED, Answer, Kind, parse_level, parse_score, parse_yes_no
 
 
 @pytest.mark.parametrize(
@@ -122,3 +122,59 @@ def test_random_text_never_crashes_and_scores_stay_in_range(text):
     else:
         assert answer.value is None
     assert parse_yes_no(text) in {True, False, None}
+
+
+# ---------------------------------------------------------------- fundament-scan answers
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("staat goed", STAAT_GOED),
+        ("Staat goed!", STAAT_GOED),
+        ("dat hebben we", STAAT_GOED),
+        ("super", STAAT_GOED),
+        ("😊", STAAT_GOED),
+        ("kan beter", KAN_BETER),
+        ("Kan nog beter.", KAN_BETER),
+        ("deels", KAN_BETER),
+        ("gaat wel", KAN_BETER),
+        ("slecht", KAN_BETER),
+        ("we zijn ermee bezig", KAN_BETER),
+        ("ontbreekt", ONTBREEKT),
+        ("ontbrekt", ONTBREEKT),
+        ("nee, hebben we niet", ONTBREEKT),
+        ("hebben we nog niet", ONTBREEKT),
+        ("helemaal niet", ONTBREEKT),
+        ("😩", ONTBREEKT),
+    ],
+)
+def test_scan_levels_from_buttons_and_free_text(text, value):
+    assert parse_level(text) == Answer(Kind.SCORE, value)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("weet ik niet", Kind.SKIP),
+        ("🤷", Kind.SKIP),
+        ("laat maar", Kind.STOP),
+        ("stop", Kind.STOP),
+        # A number is not one of the three answers: asking again beats guessing.
+        ("2", Kind.UNCLEAR),
+        ("4/5", Kind.UNCLEAR),
+        ("<b>staat goed</b>", Kind.UNCLEAR),
+        ("", Kind.UNCLEAR),
+        ("x" * 5000, Kind.UNCLEAR),
+        ("dat hangt ervan af wie je het vraagt", Kind.UNCLEAR),
+    ],
+)
+def test_scan_levels_never_guess(text, kind):
+    assert parse_level(text).kind is kind
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=300))
+def test_random_text_gives_a_valid_scan_level_or_none(text):
+    answer = parse_level(text)
+    assert (answer.kind is Kind.SCORE) == (answer.value in {ONTBREEKT, KAN_BETER, STAAT_GOED})

@@ -6,6 +6,7 @@ import csv
 import io
 import re
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
 import pytest
 
@@ -364,6 +365,7 @@ def test_security_headers_and_no_inline_code(app, world):
             f"/dashboard/team/{world.team_a.id}",
             f"/dashboard/team/{world.team_a.id}/beheer",
             "/dashboard/privacy",
+            "/dashboard/fundament-scan",
         )
     ]
     for user, url in pages:
@@ -379,3 +381,162 @@ def test_security_headers_and_no_inline_code(app, world):
         inline = [s for s in re.findall(r"<script(?![^>]*\bsrc=)([^>]*)>", page) if "application/json" not in s]
         assert inline == [], url
         assert " style=" not in page and "<style" not in page and " on" + "click=" not in page
+
+
+# --------------------------------------------------------------------------- fundament-scan and feedback
+
+
+def _scan_answers(**levels: int | None) -> dict:
+    from bot.storage.models import SCAN_ITEMS
+
+    return {item: levels.get(item, 1) for item in SCAN_ITEMS}
+
+
+def _section(page: str, heading_id: str) -> str:
+    start = page.index(f'id="{heading_id}"')
+    return page[start : page.index("</section>", start)]
+
+
+def test_overview_without_a_scan_explains_it_and_links_to_the_scan_page(app, world):
+    client = app.test_client()
+    login(client)
+    section = _section(client.get("/dashboard/").get_data(as_text=True), "h-scan")
+    assert "12 korte vragen" in section
+    assert 'href="/dashboard/fundament-scan"' in section and "Start de fundament-scan" in section
+    assert "<table" not in section
+
+
+def test_overview_shows_the_latest_scans_with_the_change(app, world):
+    from bot.services.scan import save_scan
+
+    school_a, school_b = world.team_a.school_id, world.team_b.school_id
+    utc = timezone.utc
+    save_scan(school_a, _scan_answers(inwerken=0, maatje=2, techniek=None), when=datetime(2026, 7, 3, 10, tzinfo=utc))
+    save_scan(school_a, _scan_answers(inwerken=2, maatje=1, geel=None), when=datetime(2026, 11, 3, 23, 30, tzinfo=utc))
+    save_scan(school_b, _scan_answers(visie=0), when=datetime(2026, 11, 10, tzinfo=utc))
+    client = app.test_client()
+    login(client)
+    section = _section(client.get("/dashboard/").get_data(as_text=True), "h-scan")
+    # Oldest first, Dutch dates (23:30 UTC is already 4 November in the Netherlands).
+    assert section.index("3 juli 2026") < section.index("4 november 2026") < section.index("Verandering")
+    assert "10 november 2026" not in section  # another school's scan
+    rows = {
+        re.sub(r"<[^>]+>|\s+", " ", m.group(1)).split()[0]: re.sub(r"<[^>]+>|[✓✗~↑↓=–]|\s+", " ", m.group(0))
+        for m in re.finditer(r"<tr>\s*<th scope=\"row\">(.*?)</th>.*?</tr>", section, re.S)
+    }
+    assert len(rows) == 12
+    squash = {k: " ".join(v.split()) for k, v in rows.items()}
+    assert squash["Inwerken"] == "Inwerken (onboarding) ontbreekt staat goed beter"
+    assert squash["Maatje"] == "Maatje of opleider in school staat goed kan beter minder"
+    assert squash["Visie"] == "Visie van de school kan beter kan beter gelijk"
+    assert squash["Ondersteunende"] == "Ondersteunende techniek geen antwoord kan beter niet te vergelijken"
+    assert squash["Geel:"] == "Geel: extra voor sommigen kan beter geen antwoord niet te vergelijken"
+    # Never colour alone: every level has its word and an icon; the change has an arrow.
+    assert 'class="scan-level scan-level-0"><span class="scan-icon" aria-hidden="true">✗</span> ontbreekt' in section
+    assert '<span aria-hidden="true">↑</span> beter' in section
+    assert "Start een nieuwe fundament-scan" in section
+
+
+def test_scan_table_shows_at_most_three_scans(app, world):
+    from bot.services.scan import save_scan
+
+    school = world.team_a.school_id
+    for month in (1, 3, 5, 7):
+        save_scan(school, _scan_answers(), when=datetime(2026, month, 15, 12, tzinfo=timezone.utc))
+    client = app.test_client()
+    login(client)
+    section = _section(client.get("/dashboard/").get_data(as_text=True), "h-scan")
+    assert "15 januari 2026" not in section
+    assert all(f"15 {m} 2026" in section for m in ("maart", "mei", "juli"))
+
+
+def test_scan_page_needs_a_login_and_carries_a_token_for_the_own_school_only_in_the_page(app, world):
+    from bot.services.scan import read_scan_token
+    from bot.settings import get_settings
+
+    anonymous = app.test_client()
+    response = anonymous.get("/dashboard/fundament-scan")
+    assert response.status_code == 302 and "/dashboard/login" in response.location
+    client = app.test_client()
+    login(client, "b@example.org")
+    response = client.get("/dashboard/fundament-scan")
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    page = response.get_data(as_text=True)
+    token = re.search(r'data-scan-token="([^"]+)"', page).group(1)
+    secret = get_settings().web_secret_key
+    assert read_scan_token(token, secret=secret) == world.team_b.school_id
+    assert read_scan_token(token, secret="another-secret") is None
+    # Only in the data attribute: not in any link, form action or script URL.
+    assert page.count(token) == 1
+    urls = re.findall(r'(?:href|src|action)="([^"]*)"', page)
+    assert urls and not any(token in u for u in urls)
+    assert 'data-start="scan"' in page and "widget.js" in page
+    for words in ("staat goed", "kan beter", "ontbreekt", "12 korte vragen", "voor de school, niet voor jou"):
+        assert words in page
+    # The CSP lets the widget reach Rasa from this page.
+    rasa = get_settings().rasa_url
+    assert f"connect-src 'self' {rasa} {rasa.replace('http', 'ws', 1)};" in response.headers["Content-Security-Policy"]
+
+
+def _add_feedback(team_code: str, topic: str, up: int, down: int, week) -> None:
+    from bot.services.feedback import record
+
+    for helpful in [True] * up + [False] * down:
+        assert record(team_code, topic, helpful, week=week)
+
+
+def test_overview_shows_answer_feedback_and_hides_small_groups(app, world):
+    client = app.test_client()
+    login(client)
+    section = _section(client.get("/dashboard/").get_data(as_text=True), "h-feedback")
+    assert "Nog geen reacties" in section and "<table" not in section
+
+    now = this_week()
+    _add_feedback(world.team_a.code, "werkdruk", 3, 1, now)
+    _add_feedback(world.team_a2.code, "werkdruk", 2, 0, now.previous(3))  # same school: counts add up
+    _add_feedback(world.team_a.code, "amplitie", 1, 4, now.previous())
+    _add_feedback(world.team_a.code, "uitval", 2, 1, now)  # 3 reactions: hidden
+    _add_feedback(world.team_a.code, "piramide", 5, 5, now.previous(8))  # too long ago
+    _add_feedback(world.team_b.code, "uitval", 9, 0, now)  # another school
+    section = _section(client.get("/dashboard/").get_data(as_text=True), "h-feedback")
+    cells = [" ".join(re.sub(r"<[^>]+>", " ", row).split()) for row in re.findall(r"<tr>(.*?)</tr>", section, re.S)]
+    assert cells[1:] == ["Wat is amplitie? 1 4 20%", "Werkdruk in het onderwijs 5 1 83%"]  # least helpful first
+    assert "1 onderwerp met minder dan 5 reacties tonen we niet" in " ".join(section.split())
+    assert "week " + str(now.previous(7).week) in section
+
+
+def test_demo_school_shows_two_scans_and_feedback_and_a_refresh_does_not_add_more(db):
+    import json
+
+    from bot.demo import DEMO_SCHOOL, ensure_demo, refresh_demo_data
+    from bot.services.feedback import school_feedback
+    from bot.services.scan import school_scans
+    from bot.services.teams import find_school_id
+    from bot.settings import get_settings
+    from bot.web.app import create_app
+
+    settings = get_settings()
+    ensure_demo(settings)
+    school = find_school_id(DEMO_SCHOOL)
+    scans = school_scans(school)
+    assert len(scans) == 2
+    assert 100 <= (scans[0].created_at - scans[1].created_at).days <= 120  # about four months apart
+    assert scans[0].answers["inwerken"] > scans[1].answers["inwerken"]  # some progress
+    fb = school_feedback(school)
+    assert len(fb.shown) == 3 and fb.hidden_topics == 3
+
+    demo = json.loads((settings.var_dir / "demo.json").read_text())
+    app = create_app()
+    client = app.test_client()
+    login(client, demo["email"], demo["password"])
+    page = client.get("/dashboard/").get_data(as_text=True)
+    assert "Verandering" in _section(page, "h-scan")
+    assert "Werkdruk in het onderwijs" in _section(page, "h-feedback")
+
+    assert refresh_demo_data() is False
+    assert refresh_demo_data(until=this_week().previous(-10)) is True
+    assert len(school_scans(school, limit=10)) == 2
+    assert sum(t.total for t in school_feedback(school, until=this_week().previous(-10)).shown) == sum(
+        t.total for t in fb.shown
+    )

@@ -41,10 +41,12 @@ def team_code(stack):
     return code
 
 
-def say(stack: Stack, sender: str, message: str, team_code: str | None = None) -> list[dict]:
+def say(stack: Stack, sender: str, message: str, team_code: str | None = None, **metadata: str) -> list[dict]:
     body = {"sender": sender, "message": message}
     if team_code:
-        body["metadata"] = {"team_code": team_code}
+        metadata["team_code"] = team_code
+    if metadata:
+        body["metadata"] = metadata
     request = urllib.request.Request(
         f"{stack.rasa_url}/webhooks/rest/webhook",
         data=json.dumps(body).encode(),
@@ -73,6 +75,7 @@ def test_whole_checkin_with_team_metadata_stores_one_row_with_the_given_values(s
     sender = "teacher-rest-1"
     first = texts(say(stack, sender, "ik wil inchecken", team_code))
     assert "Doe je mee?" in first and "teamcode" not in first.lower()
+    assert "begreep" not in first and "sla deze vraag over" not in first
     assert "Vraag 1 van 5" in texts(say(stack, sender, "ja", team_code))
     assert "begreep ik niet" in texts(say(stack, sender, "banaan", team_code))  # re-asked, not stored
     for answer in ["vier", "gaat wel", "😩", "ruim voldoende"]:
@@ -103,6 +106,63 @@ def test_unknown_team_code_is_refused_and_nothing_stored(stack):
 
 def test_knowledge_answer_names_its_source(stack):
     assert "Bron:" in texts(say(stack, "curious", "wat is amplitie?"))
+
+
+def test_coordinator_does_the_fundament_scan_and_it_is_saved_for_the_school(stack, team_code):
+    from bot.services.scan import make_scan_token
+
+    secret = json.loads((stack.var_dir / "secrets.json").read_text())["WEB_SECRET_KEY"]
+    token = make_scan_token(1, secret=secret)  # school 1: the E2E school
+    sender = "coordinator-scan"
+    intro = texts(say(stack, sender, "ik wil de fundament-scan doen", scan_token=token))
+    assert "E2E school" in intro and "1 van 12" in intro
+    assert "begreep" not in intro and "sla deze vraag over" not in intro
+    assert "begreep ik niet" in texts(say(stack, sender, "tja", scan_token=token))
+    answers = ["staat goed", "kan beter", "ontbreekt", "Staat goed!", "weet ik niet", "kan beter"]
+    answers += ["super", "nee, hebben we niet", "gaat wel", "ontbreekt", "kan beter"]
+    for answer in answers:
+        say(stack, sender, answer, scan_token=token)
+    result = texts(say(stack, sender, "staat goed", scan_token=token))
+    assert "Dit staat al" in result and "Hier kunnen jullie mee verder" in result
+    assert "Past dit bij de visie van jullie school?" in result
+    assert "bewaard voor E2E school" in result
+    with make_engine(stack.database_url).connect() as conn:
+        columns = "school_id, visie, inwerken, waarderingsgesprekken, groen, rood"
+        saved = conn.execute(text(f"SELECT {columns} FROM fundament_scans")).all()
+    assert [tuple(r) for r in saved] == [(1, 2, 0, None, 0, 2)]
+
+
+def test_fundament_scan_without_token_shows_the_result_but_saves_nothing(stack):
+    sender = "teacher-scan"
+    say(stack, sender, "fundamentscan")
+    for _ in range(11):
+        say(stack, sender, "kan beter")
+    result = texts(say(stack, sender, "kan beter"))
+    assert "Hier kunnen jullie mee verder" in result and "niet bewaard" in result
+    assert "stoppen met de fundament-scan" in texts(say(stack, sender, "fundamentscan") + say(stack, sender, "stop"))
+
+
+def test_feedback_on_an_answer_counts_only_topic_and_thumbs(stack, team_code):
+    sender = "feedback-giver"
+    first = say(stack, sender, "wat is amplitie?", team_code)
+    assert "Had je hier iets aan?" in texts(first)
+    payloads = [b["payload"] for r in first for b in r.get("buttons", [])]
+    assert '/feedback_slecht{"onderwerp":"amplitie"}' in payloads
+    assert "Wat miste je?" in texts(say(stack, sender, '/feedback_slecht{"onderwerp":"amplitie"}', team_code))
+    say(stack, sender, "ik wilde een voorbeeld uit het mbo KANARIE-7d2", team_code)
+    # Clicking the same button again does not count twice.
+    assert "had ik al" in texts(say(stack, sender, '/feedback_slecht{"onderwerp":"amplitie"}', team_code))
+    # The next knowledge answer does not ask again (not after every message).
+    assert "Had je hier iets aan?" not in texts(say(stack, sender, "hoe zit het met de werkdruk?", team_code))
+    with make_engine(stack.database_url).connect() as conn:
+        counted = conn.execute(text("SELECT topic, helpful, not_helpful FROM feedback_counts")).all()
+        dump = "\n".join(
+            str(tuple(r))
+            for table in ("feedback_counts", "topic_counts", "fundament_scans")
+            for r in conn.execute(text(f"SELECT * FROM {table}")).all()
+        )
+    assert [tuple(r) for r in counted] == [("amplitie", 0, 1)]
+    assert "KANARIE" not in dump
 
 
 def test_crisis_message_gets_113(stack):

@@ -17,7 +17,28 @@ SCORES = {"energie": 4, "werkdruk": 2, "verbinding": 5, "waardering": 3, "plezie
 
 def test_migrations_create_every_table(any_db):
     tables = set(inspect(get_engine(any_db)).get_table_names())
-    assert {"schools", "teams", "checkins", "topic_counts", "coordinators", "alembic_version"} <= tables
+    assert {
+        "schools",
+        "teams",
+        "checkins",
+        "topic_counts",
+        "coordinators",
+        "feedback_counts",
+        "fundament_scans",
+        "alembic_version",
+    } <= tables
+
+
+def test_migrations_match_the_models(any_db):
+    """The migrations build exactly the tables, columns and indexes the models describe."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from bot.storage.models import metadata
+
+    with get_engine(any_db).connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), metadata)
+    assert diff == []
 
 
 def test_analytics_tables_hold_no_identifier_or_text_columns(any_db):

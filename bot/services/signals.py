@@ -214,12 +214,12 @@ def present_school_week(
     return SchoolWeek(week, teams, WeekFigures(week, base.status, base.n, participation, None, dims))
 
 
-def _weeks_clause(weeks: Iterable[IsoWeek]):
-    """``(iso_year, iso_week) in weeks`` written so the (team_id, iso_year, iso_week) index applies."""
+def weeks_clause(weeks: Iterable[IsoWeek], table=CheckIn):
+    """``(iso_year, iso_week) in weeks`` on ``table``, written so a (team_id, iso_year, iso_week) index applies."""
     by_year: dict[int, list[int]] = {}
     for w in weeks:
         by_year.setdefault(w.year, []).append(w.week)
-    return or_(*(and_(CheckIn.iso_year == year, CheckIn.iso_week.in_(nums)) for year, nums in by_year.items()))
+    return or_(*(and_(table.iso_year == year, table.iso_week.in_(nums)) for year, nums in by_year.items()))
 
 
 def aggregate(session: Session, team_ids: list[int], weeks: list[IsoWeek]) -> dict[tuple[int, IsoWeek], RawWeek]:
@@ -234,7 +234,7 @@ def aggregate(session: Session, team_ids: list[int], weeks: list[IsoWeek]) -> di
         columns.extend(func.sum(case((col == s, 1), else_=0)).label(f"{dim}_{s}") for s in SCORES)
     stmt = (
         select(*columns)
-        .where(CheckIn.team_id.in_(team_ids), _weeks_clause(weeks))
+        .where(CheckIn.team_id.in_(team_ids), weeks_clause(weeks))
         .group_by(CheckIn.team_id, CheckIn.iso_year, CheckIn.iso_week)
     )
     result: dict[tuple[int, IsoWeek], RawWeek] = {}

@@ -1,10 +1,11 @@
 """Database tables.
 
-Privacy by design: the analytics tables (``checkins``, ``topic_counts``) hold no sender
-id, name, e-mail or free text. A check-in is linked to a person only through
-``person_key``, a keyed pseudonym (HMAC-SHA256 with a server secret over the chat
-sender id), so the person can see and delete their own answers and nobody can turn the
-key back into a sender id without the secret.
+Privacy by design: the analytics tables (``checkins``, ``topic_counts``,
+``feedback_counts``, ``fundament_scans``) hold no sender id, name, e-mail or free text.
+A check-in is linked to a person only through ``person_key``, a keyed pseudonym
+(HMAC-SHA256 with a server secret over the chat sender id), so the person can see and
+delete their own answers and nobody can turn the key back into a sender id without the
+secret. A fundament-scan belongs to a school, not to the coordinator who made it.
 """
 
 from __future__ import annotations
@@ -40,6 +41,22 @@ Base = declarative_base(metadata=metadata)
 
 #: The check-in dimensions, in the order they are asked (see docs/CHECKIN.md).
 DIMENSIONS = ("energie", "werkdruk", "verbinding", "waardering", "plezier")
+
+#: The fundament-scan: the foundation elements, then the team's own pyramid (see
+#: bot/catalogue/fundament.yml). Answers: 2 staat goed, 1 kan beter, 0 ontbreekt, NULL skipped.
+SCAN_ELEMENTS = (
+    "visie",
+    "leiderschap",
+    "inwerken",
+    "maatje",
+    "waarderingsgesprekken",
+    "professionalisering",
+    "techniek",
+    "verbinding",
+    "efficacy",
+)
+SCAN_LAYERS = ("groen", "geel", "rood")
+SCAN_ITEMS = SCAN_ELEMENTS + SCAN_LAYERS
 
 
 def utcnow() -> datetime:
@@ -128,3 +145,50 @@ class Coordinator(Base):
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
 
     school = relationship("School")
+
+
+class FeedbackCount(Base):
+    """How often a team found the answer on a topic helpful or not, per week (no message text)."""
+
+    __tablename__ = "feedback_counts"
+
+    id = Column(Integer, primary_key=True)
+    team_id = Column(Integer, ForeignKey("teams.id", ondelete="CASCADE"), nullable=False)
+    iso_year = Column(SmallInteger, nullable=False)
+    iso_week = Column(SmallInteger, nullable=False)
+    topic = Column(String(64), nullable=False)
+    helpful = Column(Integer, nullable=False, default=0)
+    not_helpful = Column(Integer, nullable=False, default=0)
+
+    __table_args__ = (UniqueConstraint("team_id", "iso_year", "iso_week", "topic", name="uq_feedback_counts_key"),)
+
+
+def _level_column(name: str) -> Column:
+    return Column(name, SmallInteger, nullable=True)
+
+
+class FundamentScan(Base):
+    """A school's fundament-scan, made by a coordinator; belongs to the school, not to a person."""
+
+    __tablename__ = "fundament_scans"
+
+    id = Column(Integer, primary_key=True)
+    school_id = Column(Integer, ForeignKey("schools.id", ondelete="CASCADE"), nullable=False)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    visie = _level_column("visie")
+    leiderschap = _level_column("leiderschap")
+    inwerken = _level_column("inwerken")
+    maatje = _level_column("maatje")
+    waarderingsgesprekken = _level_column("waarderingsgesprekken")
+    professionalisering = _level_column("professionalisering")
+    techniek = _level_column("techniek")
+    verbinding = _level_column("verbinding")
+    efficacy = _level_column("efficacy")
+    groen = _level_column("groen")
+    geel = _level_column("geel")
+    rood = _level_column("rood")
+
+    __table_args__ = (
+        Index("ix_fundament_scans_school_date", "school_id", "created_at"),
+        *(CheckConstraint(f"{item} BETWEEN 0 AND 2", name=f"{item}_range") for item in SCAN_ITEMS),
+    )

@@ -1,6 +1,7 @@
 """Understand the answers people type in the check-in: "4", "vier", "4/5", "gaat wel", 😩 ...
 
-One parser for every 1-5 question (and the fundament-scan reuses the yes/no part). It
+One parser for every 1-5 question; the fundament-scan's three-level answers ("staat
+goed" / "kan beter" / "ontbreekt") reuse it for words it does not know itself. It
 never guesses: anything it does not recognise with confidence is ``UNCLEAR`` and the bot
 asks again, because we must never store a value the person did not give.
 """
@@ -464,3 +465,123 @@ def parse_yes_no(text: str | None) -> bool | None:
     if first in {"nee", "neen", "nope", "no"}:
         return False
     return None
+
+
+# ------------------------------------------------------------------ fundament-scan
+#: The three answers of the fundament-scan, stored as these numbers.
+ONTBREEKT, KAN_BETER, STAAT_GOED = 0, 1, 2
+LEVEL_PHRASES: dict[str, int] = {
+    **dict.fromkeys(
+        [
+            "staat goed",
+            "goed",
+            "staat",
+            "ja",
+            "jazeker",
+            "zeker",
+            "hebben we",
+            "dat hebben we",
+            "is er",
+            "is er zeker",
+            "op orde",
+            "geregeld",
+            "goed geregeld",
+            "prima geregeld",
+            "sterk",
+            "in orde",
+            "klopt",
+            "staat als een huis",
+            "✅",
+            "✔",
+            "👍",
+        ],
+        STAAT_GOED,
+    ),
+    **dict.fromkeys(
+        [
+            "kan beter",
+            "beter",
+            "kan nog beter",
+            "deels",
+            "gedeeltelijk",
+            "een beetje",
+            "beetje",
+            "soms",
+            "half",
+            "half half",
+            "matig",
+            "wisselend",
+            "in ontwikkeling",
+            "mee bezig",
+            "we zijn ermee bezig",
+            "daar zijn we mee bezig",
+            "nog niet helemaal",
+            "niet helemaal",
+            "redelijk",
+            "op papier",
+        ],
+        KAN_BETER,
+    ),
+    **dict.fromkeys(
+        [
+            "ontbreekt",
+            "ontbreken",
+            "ontbreekt nog",
+            "nee",
+            "neen",
+            "niet",
+            "nog niet",
+            "geen",
+            "hebben we niet",
+            "hebben we nog niet",
+            "is er niet",
+            "is er nog niet",
+            "mist",
+            "missen we",
+            "dat missen we",
+            "ontbreekt helemaal",
+            "bestaat niet",
+            "nergens",
+            "❌",
+            "👎",
+        ],
+        ONTBREEKT,
+    ),
+}
+_LEVEL_VOCABULARY = sorted(LEVEL_PHRASES, key=len, reverse=True)
+
+
+def parse_level(text: str | None) -> Answer:
+    """Parse an answer to a fundament-scan question.
+
+    Returns ``Answer(SCORE, 2)`` for "staat goed", ``1`` for "kan beter", ``0`` for
+    "ontbreekt"; SKIP for "weet ik niet", STOP for "laat maar"; UNCLEAR otherwise.
+    A number ("2") is unclear: the three buttons are not numbered, so it would be a guess.
+    Other words of the 1-5 parser count too: "super" is staat goed, "gaat wel" and
+    "slecht" are kan beter, "helemaal niet" is ontbreekt.
+    """
+    if not text or not text.strip() or len(text) > MAX_ANSWER_CHARS:
+        return UNCLEAR
+    raw = text.strip()
+    if raw in LEVEL_PHRASES:
+        return Answer(Kind.SCORE, LEVEL_PHRASES[raw])
+    if raw.startswith("🤷"):
+        return SKIP
+    clean = normalise(raw)
+    if re.search(r"\d", clean):
+        return UNCLEAR
+    for candidate in (clean, re.sub(r"^(dat |het |die |dit |bij ons |hier )", "", clean)):
+        if candidate in STOP_PHRASES:
+            return STOP
+        if candidate in SKIP_PHRASES:
+            return SKIP
+        if candidate in LEVEL_PHRASES:
+            return Answer(Kind.SCORE, LEVEL_PHRASES[candidate])
+    if len(clean) >= 5:
+        match = difflib.get_close_matches(clean, _LEVEL_VOCABULARY, n=1, cutoff=0.84)
+        if match:
+            return Answer(Kind.SCORE, LEVEL_PHRASES[match[0]])
+    score = parse_score(raw)
+    if score.kind is not Kind.SCORE:
+        return score
+    return Answer(Kind.SCORE, STAAT_GOED if score.value >= 4 else KAN_BETER if score.value >= 2 else ONTBREEKT)

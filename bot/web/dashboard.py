@@ -14,8 +14,10 @@ import io
 import logging
 import secrets
 from collections.abc import Callable
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from functools import wraps
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import (
     Blueprint,
@@ -38,7 +40,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from wtforms import EmailField, IntegerField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from bot.services import signals
+from bot.services import feedback, scan, signals
 from bot.services.catalogue import LEVELS, dimension_labels
 from bot.services.coordinators import CoordinatorInfo, authenticate, get_coordinator
 from bot.services.signals import SHOWN, SUPPRESSED, TOPIC_MIN_COUNT, WeekFigures, nl_number
@@ -51,6 +53,13 @@ logger = logging.getLogger(__name__)
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 csrf = CSRFProtect()
+
+#: Dates on the dashboard are Dutch dates (saved times are UTC).
+try:
+    LOCAL_TZ = ZoneInfo("Europe/Amsterdam")
+except ZoneInfoNotFoundError:  # a system without time zone data
+    LOCAL_TZ = timezone.utc
+MONTHS = "januari februari maart april mei juni juli augustus september oktober november december".split()
 
 #: Login attempts per IP address and, separately, per e-mail address.
 LOGIN_RATE_LIMIT = "5/minute"
@@ -199,6 +208,15 @@ def pct_filter(value: float | None) -> str:
     return "" if value is None else f"{round(value * 100)}%"
 
 
+@bp.app_template_filter("nl_date")
+def nl_date_filter(value: datetime) -> str:
+    """A saved (UTC) time as a Dutch date: "3 november 2026"."""
+    if value.tzinfo is None:  # SQLite returns naive UTC times
+        value = value.replace(tzinfo=timezone.utc)
+    day = value.astimezone(LOCAL_TZ)
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
 @bp.context_processor
 def inject() -> dict:
     return {
@@ -281,12 +299,35 @@ def privacy():
 # --------------------------------------------------------------------------- overview
 
 
-@bp.get("/")
-@login_required
-def overview():
+@dataclass(frozen=True)
+class ScanRow:
+    label: str
+    #: Per scan, oldest first: 2 staat goed, 1 kan beter, 0 ontbreekt, None skipped.
+    levels: list[int | None]
+    #: Newest against the one before: "beter", "minder", "gelijk"; None when not comparable.
+    change: str | None
+
+
+@dataclass(frozen=True)
+class ScanTable:
+    scans: list[scan.SavedScan]  # oldest first
+    rows: list[ScanRow]
+
+
+def scan_table(school_id: int) -> ScanTable:
+    """The school's latest fundament-scans (up to 3) as rows of items, oldest scan first."""
+    scans = list(reversed(scan.school_scans(school_id, limit=3)))
+    rows = []
+    for item, label in scan.item_labels().items():
+        levels = [s.answers.get(item) for s in scans]
+        change = scan.change(levels[-1], levels[-2]) if len(levels) >= 2 else None
+        rows.append(ScanRow(label, levels, change))
+    return ScanTable(scans, rows)
+
+
+def _overview(team_form: TeamForm, week: IsoWeek | None = None) -> str:
     me = _me()
     data = signals.school_overview(me.school_id)
-    week = _parse_week(request.args.get("week"))
     focus = data.week(week) if week else None
     if focus is None:
         focus = data.weeks[-1]
@@ -294,9 +335,18 @@ def overview():
         "dashboard/overview.html",
         data=data,
         focus=focus,
-        team_form=TeamForm(),
+        team_form=team_form,
         suppressed_teams=[t for t in data.teams if focus.teams[t.id].status == SUPPRESSED],
+        scans=scan_table(me.school_id),
+        level_words=scan.LEVEL_WORDS,
+        helpfulness=feedback.school_feedback(me.school_id),
     )
+
+
+@bp.get("/")
+@login_required
+def overview():
+    return _overview(TeamForm(), _parse_week(request.args.get("week")))
 
 
 @bp.post("/teams")
@@ -313,15 +363,25 @@ def create_team_view():
             logger.info("Coordinator %s created team %s.", me.id, team.id)
             flash("team_created")
             return redirect(url_for(".manage_team", team_id=team.id))
-    data = signals.school_overview(me.school_id)
-    focus = data.weeks[-1]
+    return _overview(form), 400
+
+
+# --------------------------------------------------------------------------- fundament-scan
+
+
+@bp.get("/fundament-scan")
+@login_required
+def scan_page():
+    """The chat, opening the fundament-scan, with a token that names the coordinator's school.
+
+    The token sits in a data attribute (never in a URL); the widget sends it as metadata
+    and the action server saves the finished scan for that school.
+    """
+    settings = _settings()
+    token = scan.make_scan_token(_me().school_id, settings.web_secret_key)
     return render_template(
-        "dashboard/overview.html",
-        data=data,
-        focus=focus,
-        team_form=form,
-        suppressed_teams=[t for t in data.teams if focus.teams[t.id].status == SUPPRESSED],
-    ), 400
+        "dashboard/scan.html", scan_token=token, rasa_url=settings.rasa_url, n_items=len(scan.item_labels())
+    )
 
 
 # --------------------------------------------------------------------------- team pages

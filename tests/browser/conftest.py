@@ -6,7 +6,8 @@ Started once per test session, on free ports, and stopped at the end:
   (``python -m actions.server``, as ``make run``), Rasa (``rasa run`` with models/current.tar.gz and the env of
   ``bot.serve.rasa_env``) and the web app (``create_app`` in a waitress thread).
 * ``fake_rasa``: a tiny Socket.IO server speaking Rasa's protocol, for what a real bot
-  never does: send HTML in its answers, or not answer at all.
+  never does: send HTML in its answers, or not answer at all. What it received is in
+  ``fake_rasa_received``.
 * ``web_for(rasa_url)``: the web app pointed at any Rasa URL (the CSP follows it).
 
 Chromium is Debian's (``make browser``); Playwright cannot download browsers here.
@@ -240,7 +241,30 @@ def stack(browser_settings: Settings, team_code: str, web_for) -> Iterator[Stack
 
 
 @pytest.fixture(scope="session")
-def fake_rasa() -> Iterator[str]:
+def fake_rasa_received() -> list[dict]:
+    """Every ``user_uttered`` payload the fake Rasa received (all tests of the session)."""
+    return []
+
+
+@pytest.fixture
+def coordinator_login(browser_settings: Settings, team_code: str, monkeypatch: pytest.MonkeyPatch) -> tuple[str, str]:
+    """(e-mail, password) of a coordinator of the school of ``team_code``.
+
+    The web app reads the database of the current settings: for this test those are the
+    browser servers' settings, so the dashboard sees that school."""
+    from bot.services.coordinators import authenticate, create_coordinator
+
+    monkeypatch.setenv("DATABASE_URL", browser_settings.database_url)
+    monkeypatch.setenv("VAR_DIR", str(browser_settings.var_dir))
+    _reset_caches()
+    email, password = "coordinator@example.org", "browser-test-password"
+    if authenticate(email, password) is None:
+        create_coordinator("Basisschool De Vlinderboom", email, password)
+    return email, password
+
+
+@pytest.fixture(scope="session")
+def fake_rasa(fake_rasa_received: list[dict]) -> Iterator[str]:
     """A Socket.IO server with Rasa's events. It greets with hostile markdown and HTML,
     stays silent on "stil", and otherwise answers "Ontvangen."."""
     import socketio
@@ -256,6 +280,7 @@ def fake_rasa() -> Iterator[str]:
 
     @sio.on("user_uttered")
     def user_uttered(sid, data):
+        fake_rasa_received.append(data)
         text = data.get("message", "")
         if text == "/greet":
             sio.emit("bot_uttered", {"text": HOSTILE_BOT_TEXT}, to=sid)

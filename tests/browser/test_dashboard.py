@@ -8,16 +8,21 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
 from bot.services.coordinators import create_coordinator
+from bot.services.feedback import record
+from bot.services.scan import save_scan
 from bot.services.teams import TeamInfo, create_team
 from bot.services.weeks import this_week
+from bot.storage.models import SCAN_ITEMS
 from tests.test_signals import add_checkins, add_topics, uniform
 
 pytestmark = pytest.mark.browser
@@ -35,7 +40,9 @@ class Site:
 
 @pytest.fixture
 def site(db) -> Iterator[Site]:
-    """Two teams in School A (team 1 has 4 respondents this week), one team in School B."""
+    """Two teams in School A (team 1 has 4 respondents this week), one team in School B.
+
+    School A also has two fundament-scans and 👍/👎 on two topics (one with too few reactions)."""
     from waitress import create_server
 
     from bot.web.app import create_app
@@ -53,6 +60,12 @@ def site(db) -> Iterator[Site]:
         add_checkins(second.id, week, uniform(6, energie=4))
     add_checkins(other.id, this_week(), uniform(9))
     add_topics(team.id, this_week().previous(), {"werkdruk": 4, "niet_begrepen": 1})
+    now = datetime.now(timezone.utc)
+    save_scan(team.school_id, {**dict.fromkeys(SCAN_ITEMS, 1), "inwerken": 0}, when=now - timedelta(days=120))
+    save_scan(team.school_id, {**dict.fromkeys(SCAN_ITEMS, 1), "inwerken": 2, "maatje": 0, "geel": None}, when=now)
+    for helpful in (True, True, True, True, False, False):
+        record(team.code, "werkdruk", helpful)
+    record(second.code, "amplitie", False)
 
     server = create_server(create_app(), host="127.0.0.1", port=0, threads=4)
     thread = threading.Thread(target=server.run, name="dashboard-waitress", daemon=True)
@@ -139,12 +152,41 @@ def test_another_schools_team_is_not_found(page, site):
     assert page.get_by_role("heading", name="Niet gevonden").is_visible()
 
 
+def test_overview_shows_the_fundament_scan_and_answer_feedback(page, site):
+    log_in(page, site)
+    table = page.get_by_role("table", name=re.compile("Uitkomst van de fundament-scan.*de laatste 2 scans"))
+    headers = table.locator("thead th").all_inner_texts()
+    assert headers[0] == "Onderdeel" and headers[-1] == "Verandering" and len(headers) == 4
+    row = table.get_by_role("row", name="Inwerken (onboarding)")
+    assert [c.strip() for c in row.locator("td").all_inner_texts()] == ["✗ ontbreekt", "✓ staat goed", "↑ beter"]
+    row = table.get_by_role("row", name="Maatje of opleider in school")
+    assert row.locator("td").last.inner_text().strip() == "↓ minder"
+    assert table.locator("tbody tr").count() == 12
+
+    feedback = page.get_by_role("table", name=re.compile("Reacties op de antwoorden"))
+    assert feedback.locator("tbody tr").all_inner_texts() == ["Werkdruk in het onderwijs\t4\t2\t67%"]
+    assert "1 onderwerp met minder dan 5 reacties tonen we niet" in page.locator("main").inner_text()
+
+    # A new scan opens the chat page; the token is never part of the address.
+    page.get_by_role("link", name="Start een nieuwe fundament-scan").click()
+    page.wait_for_url(f"{site.url}/dashboard/fundament-scan")
+    assert page.get_by_role("heading", name="Fundament-scan", level=1).is_visible()
+    token = page.locator("#welbevinden-chat").get_attribute("data-scan-token")
+    assert token and token not in page.url
+
+
 def test_phone_width_has_no_sideways_scrolling_and_no_accessibility_violations(browser, site):
     context = browser.new_context(viewport={"width": 360, "height": 780}, locale="nl-NL", is_mobile=True)
     page = context.new_page()
     try:
         log_in(page, site)
-        for url in (f"/dashboard/team/{site.team.id}", "/dashboard/", f"/dashboard/team/{site.team.id}/beheer"):
+        pages = (
+            f"/dashboard/team/{site.team.id}",
+            "/dashboard/",  # with the scan table and the feedback table
+            f"/dashboard/team/{site.team.id}/beheer",
+            "/dashboard/fundament-scan",
+        )
+        for url in pages:
             page.goto(site.url + url)
             assert page.evaluate("() => document.documentElement.scrollWidth") <= 360, url
             # axe-core (vendored, same origin, so the CSP allows it): no serious or critical issues.

@@ -456,3 +456,46 @@ def test_forget_me_on_a_shared_computer(stack, new_page):
     say(page, "hoe ging het de afgelopen weken?")
     expect(log(page)).to_contain_text("Ik heb nog geen check-ins van je")
     assert_clean(problems)
+
+
+def test_scan_page_starts_the_scan_once_and_sends_the_scan_token(
+    fake_rasa, fake_rasa_received, web_for, coordinator_login, browser_settings, new_page
+):
+    from bot.services.scan import read_scan_token
+
+    base = web_for(fake_rasa)
+    page, problems = new_page()
+    page.goto(f"{base}/dashboard/login")
+    email, password = coordinator_login
+    page.get_by_label("E-mailadres").fill(email)
+    page.get_by_label("Wachtwoord").fill(password)
+    page.get_by_role("button", name="Inloggen").click()
+    page.wait_for_url(f"{base}/dashboard/")
+    page.get_by_role("link", name="Start de fundament-scan").click()
+    page.wait_for_url(f"{base}/dashboard/fundament-scan")
+    expect(bot_messages(page)).to_have_count(1)  # the answer to the start, no greeting
+    token = page.locator("#welbevinden-chat").get_attribute("data-scan-token")
+    assert read_scan_token(token, secret=browser_settings.web_secret_key) is not None
+
+    # The scan runs in its own conversation, with a session id kept per tab.
+    session = page.evaluate("sessionStorage.getItem('welbevinden.scan.session')")
+    assert re.fullmatch(r"[0-9a-f-]{36}", session)
+    assert page.evaluate("localStorage.getItem('welbevinden.session')") is None
+
+    def received() -> list[dict]:
+        return [m for m in fake_rasa_received if m.get("session_id") == session]
+
+    assert [m["message"] for m in received()] == ["/fundament_scan_start"]
+    page.reload()  # a reload shows the conversation again, without a second start
+    expect(bot_messages(page)).to_have_count(1)
+    textbox(page).fill("staat goed")
+    textbox(page).press("Enter")
+    expect(bot_messages(page)).to_have_count(2)
+    assert [m["message"] for m in received()] == ["/fundament_scan_start", "staat goed"]
+    assert all(m["customData"] == {"scan_token": token} for m in received())
+
+    # The token is in no address and in no storage.
+    assert token not in page.url
+    stored = page.evaluate("JSON.stringify([{...localStorage}, {...sessionStorage}])")
+    assert token not in stored
+    assert_clean(problems)

@@ -11,6 +11,12 @@
  * Settings come from data-* attributes on the container, else on this <script> element:
  *   data-rasa-url   Rasa server (default http://localhost:5005); socket.io path /socket.io
  *   data-team-code  team code, sent as metadata (customData.team_code) with every message
+ *   data-start      "checkin" or "scan": open the check-in or the fundament-scan, once per tab
+ *   data-scan-token (container only; the dashboard's scan page) sent as customData.scan_token
+ *
+ * The fundament-scan belongs to the school, not to the coordinator doing it: it runs in
+ * its own conversation, with a session id kept per tab (sessionStorage), apart from the
+ * person's own chats and check-ins. The scan token is never stored.
  *
  * Safety: what people type is only ever set as textContent. Bot text is markdown,
  * rendered by marked and then cleaned by DOMPurify with a small allow-list.
@@ -25,9 +31,16 @@
   window.WelbevindenChat = true; // claimed; replaced by the widget once it is built
 
   const DEFAULT_RASA_URL = 'http://localhost:5005';
-  const SESSION_KEY = 'welbevinden.session';
-  const STARTED_KEY = 'welbevinden.started';
-  const CONVERSATION_KEY = 'welbevinden.conversation';
+  // Where the session id and the shown conversation are kept: per browser, or per tab (scan).
+  const STORAGE = {
+    person: { store: 'localStorage', session: 'welbevinden.session', conversation: 'welbevinden.conversation' },
+    scan: { store: 'sessionStorage', session: 'welbevinden.scan.session', conversation: 'welbevinden.scan.conversation' },
+  };
+  // data-start: the intent that opens the conversation, and the (per tab) flag that it did.
+  const STARTS = {
+    checkin: { payload: '/checkin_start', key: 'welbevinden.started' },
+    scan: { payload: '/fundament_scan_start', key: 'welbevinden.scan.started' },
+  };
   const REPLY_TIMEOUT_MS = 10000;
   const MAX_INPUT_CHARS = 2000;
   const MAX_STORED_MESSAGES = 200;
@@ -201,10 +214,12 @@
       this.replyTimer = null;
       this.typing = null;
       this.unavailableShown = false;
-      this.sessionId = storageGet('localStorage', SESSION_KEY);
+      this.start = STARTS[config.start] || null;
+      this.keys = config.start === 'scan' ? STORAGE.scan : STORAGE.person;
+      this.sessionId = storageGet(this.keys.store, this.keys.session);
       if (!this.sessionId) {
         this.sessionId = randomId();
-        storageSet('localStorage', SESSION_KEY, this.sessionId);
+        storageSet(this.keys.store, this.keys.session, this.sessionId);
       }
       this.build();
       this.restore();
@@ -324,8 +339,8 @@
       this.forgetArmed = false;
       this.forgetButton.textContent = TEXT.forget;
       this.sessionId = randomId();
-      storageSet('localStorage', SESSION_KEY, this.sessionId);
-      storageSet('sessionStorage', STARTED_KEY, '1'); // a check-in link must not restart now
+      storageSet(this.keys.store, this.keys.session, this.sessionId);
+      if (this.start) storageSet('sessionStorage', this.start.key, '1'); // a start link must not restart now
       this.messages = [];
       this.log.textContent = '';
       this.save();
@@ -355,11 +370,12 @@
       this.socket.on('session_confirm', () => {
         this.confirmed = true;
         this.clearUnavailable();
-        if (this.config.start === 'checkin' && !storageGet('sessionStorage', STARTED_KEY)) {
-          // A check-in link (/chat?team=CODE&start=checkin) opens the check-in, once per tab.
-          storageSet('sessionStorage', STARTED_KEY, '1');
+        if (this.start && !storageGet('sessionStorage', this.start.key)) {
+          // A check-in link (/chat?team=CODE&start=checkin) or the dashboard's scan page
+          // opens the check-in or the scan, once per tab.
+          storageSet('sessionStorage', this.start.key, '1');
           this.greeted = true;
-          this.emit('/checkin_start');
+          this.emit(this.start.payload);
         } else if (this.messages.length === 0 && !this.greeted) {
           // A new conversation opens with the bot's own greeting and its buttons.
           this.greeted = true;
@@ -377,7 +393,7 @@
       });
     }
 
-    // Send to Rasa, with the team code as metadata on every message.
+    // Send to Rasa, with the team code (and scan token) as metadata on every message.
     emit(text) {
       this.startWaiting();
       if (!this.socket || !this.confirmed) {
@@ -386,7 +402,9 @@
         this.pending.push(text);
         return;
       }
-      const customData = this.config.teamCode ? { team_code: this.config.teamCode } : {};
+      const customData = {};
+      if (this.config.teamCode) customData.team_code = this.config.teamCode;
+      if (this.config.scanToken) customData.scan_token = this.config.scanToken;
       this.socket.emit('user_uttered', { message: text, session_id: this.sessionId, customData });
     }
 
@@ -543,13 +561,13 @@
         used: m.used,
         chosen: m.chosen,
       }));
-      storageSet('sessionStorage', CONVERSATION_KEY, JSON.stringify({ session: this.sessionId, messages }));
+      storageSet('sessionStorage', this.keys.conversation, JSON.stringify({ session: this.sessionId, messages }));
     }
 
     restore() {
       let data = null;
       try {
-        data = JSON.parse(storageGet('sessionStorage', CONVERSATION_KEY) || 'null');
+        data = JSON.parse(storageGet('sessionStorage', this.keys.conversation) || 'null');
       } catch (e) {
         return;
       }
@@ -578,6 +596,7 @@
       rasaUrl: setting('rasa-url') || DEFAULT_RASA_URL,
       teamCode: setting('team-code'),
       start: setting('start'),
+      scanToken: (container.getAttribute('data-scan-token') || '').trim(),
       floating,
     };
   }

@@ -1,0 +1,227 @@
+"""Fundament-scan and feedback actions with real rasa_sdk objects, the real domain and a real database."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.feedback import ActionFeedback
+from actions.kennis import ActionKennisVervolg, ActionTelOnderwerp
+from actions.scan import SKIPPED, SLOTS, ActionScanReset, ActionScanSubmit, ValidateFundamentScanForm
+from bot.services import feedback, scan
+from bot.services.teams import create_team
+from bot.storage.db import transaction
+from bot.storage.models import FeedbackCount
+from tests.test_actions_checkin import domain, make_tracker
+
+
+def scan_tracker(text: str, slot: str, **slots: Any) -> Tracker:
+    base = {"requested_slot": slot, **slots}
+    tracker = make_tracker(text, base, extracted={slot: text})
+    tracker.active_loop = {"name": "fundament_scan_form"}
+    return tracker
+
+
+async def validate(tracker: Tracker) -> tuple[dict[str, Any], list[str]]:
+    dispatcher = CollectingDispatcher()
+    events = await ValidateFundamentScanForm().run(dispatcher, tracker, domain())
+    return {e["name"]: e["value"] for e in events if e["event"] == "slot"}, [m["response"] for m in dispatcher.messages]
+
+
+async def test_answers_are_parsed_and_unclear_ones_asked_again_then_skipped(db):
+    slots, responses = await validate(scan_tracker("Staat goed", "scan_visie"))
+    assert slots["scan_visie"] == 2 and responses == []
+    slots, responses = await validate(scan_tracker("hebben we nog niet", "scan_maatje"))
+    assert slots["scan_maatje"] == 0
+    slots, responses = await validate(scan_tracker("4", "scan_techniek"))
+    assert slots["scan_techniek"] is None and responses == ["utter_scan_unclear"]
+    slots, responses = await validate(scan_tracker("4", "scan_techniek", scan_unclear=2))
+    assert slots["scan_techniek"] == SKIPPED and responses == ["utter_scan_skipped_auto"]
+    slots, _ = await validate(scan_tracker("laat maar", "scan_geel"))
+    assert slots["scan_stopped"] is True and slots.get("requested_slot") is None
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(max_size=300), slot=st.sampled_from(SLOTS))
+async def test_random_answers_never_crash_and_never_invent_a_level(db, text, slot):
+    slots, responses = await validate(scan_tracker(text, slot))
+    assert slots.get(slot) in {None, SKIPPED, 0, 1, 2}
+    assert all(r.startswith("utter_scan_") for r in responses)
+
+
+def finished(metadata: dict[str, Any] | None = None, **answers: Any) -> Tracker:
+    slots = {slot: 2 for slot in SLOTS}
+    slots.update(answers)
+    return make_tracker("staat goed", slots, metadata=metadata)
+
+
+async def submit(tracker: Tracker) -> list[dict[str, Any]]:
+    dispatcher = CollectingDispatcher()
+    events = await ActionScanSubmit().run(dispatcher, tracker, domain())
+    assert {"event": "slot", "name": "scan_visie", "value": None, "timestamp": None} in events
+    return dispatcher.messages
+
+
+async def test_summary_in_the_chat_without_token_is_not_saved(db):
+    team = create_team("School A", "Team 1")
+    messages = await submit(finished(scan_inwerken=0, scan_techniek=1, scan_maatje=SKIPPED, scan_groen=0, scan_rood=2))
+    responses = [m["response"] for m in messages]
+    assert responses == [
+        "utter_scan_sterk",
+        "utter_scan_werkpunten",
+        "utter_scan_piramide_curatief",
+        "utter_scan_visie_vraag",
+        "utter_scan_not_saved",
+    ]
+    work_on = messages[1]["items"]
+    assert "Inwerken" in work_on and "ontbreekt" in work_on and "Inwerkprogramma" in work_on
+    assert work_on.index("Inwerken") < work_on.index("techniek")
+    assert scan.school_scans(team.school_id) == []
+
+
+async def test_a_coordinators_token_saves_the_scan_for_their_school(db):
+    team = create_team("School A", "Team 1")
+    token = scan.make_scan_token(team.school_id)
+    dispatcher = CollectingDispatcher()
+    start = make_tracker("/fundament_scan_start", metadata={"scan_token": token})
+    await ActionScanReset().run(dispatcher, start, domain())
+    assert dispatcher.messages[0]["response"] == "utter_scan_intro_saved"
+    assert dispatcher.messages[0]["school"] == "School A"
+
+    messages = await submit(finished({"scan_token": token}, scan_efficacy=1))
+    assert messages[-1]["response"] == "utter_scan_saved" and messages[-1]["school"] == "School A"
+    [saved] = scan.school_scans(team.school_id)
+    assert saved.answers["efficacy"] == 1 and saved.answers["visie"] == 2
+
+
+async def test_forged_or_expired_token_saves_nothing_and_says_so(db):
+    team = create_team("School A", "Team 1")
+    forged = scan.make_scan_token(team.school_id, secret="not-the-server-secret")
+    messages = await submit(finished({"scan_token": forged}))
+    assert messages[-1]["response"] == "utter_scan_token_expired"
+    dispatcher = CollectingDispatcher()
+    await ActionScanReset().run(dispatcher, make_tracker("x", metadata={"scan_token": forged}), domain())
+    assert dispatcher.messages[0]["response"] == "utter_scan_intro"
+    assert scan.school_scans(team.school_id) == []
+
+
+async def test_stopped_or_all_skipped_scan_says_so_and_saves_nothing(db):
+    team = create_team("School A", "Team 1")
+    token = scan.make_scan_token(team.school_id)
+    messages = await submit(finished({"scan_token": token}, scan_stopped=True))
+    assert [m["response"] for m in messages] == ["utter_scan_stopped"]
+    messages = await submit(finished({"scan_token": token}, **{slot: SKIPPED for slot in SLOTS}))
+    assert [m["response"] for m in messages] == ["utter_scan_all_skipped"]
+    assert scan.school_scans(team.school_id) == []
+
+
+async def test_database_failure_never_says_saved(db, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    team = create_team("School A", "Team 1")
+
+    def broken(*_args, **_kwargs):
+        raise OperationalError("INSERT", {}, Exception("database is down"))
+
+    monkeypatch.setattr(scan, "save_scan", broken)
+    messages = await submit(finished({"scan_token": scan.make_scan_token(team.school_id)}))
+    assert messages[-1]["response"] == "utter_scan_save_failed"
+
+
+# ---------------------------------------------------------------- feedback
+
+
+def knowledge_tracker(topic: str, team_code: str | None, **slots: Any) -> Tracker:
+    tracker = make_tracker("vraag", {"team_code": team_code, "kennis_sinds_vraag": 0, **slots}, intent="kennis")
+    tracker.latest_message["response_selector"] = {"kennis": {"response": {"intent_response_key": f"kennis/{topic}"}}}
+    tracker.active_loop = {}
+    return tracker
+
+
+async def run(action, tracker: Tracker) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    dispatcher = CollectingDispatcher()
+    events = await action.run(dispatcher, tracker, domain())
+    return {e["name"]: e["value"] for e in events if e["event"] == "slot"}, dispatcher.messages
+
+
+async def test_first_knowledge_answer_asks_for_feedback_the_next_one_does_not(db):
+    team = create_team("School A", "Team 1")
+    slots, messages = await run(ActionTelOnderwerp(), knowledge_tracker("amplitie", team.code))
+    assert [m["response"] for m in messages] == ["utter_feedback_vraag"]
+    assert messages[0]["onderwerp"] == "amplitie"
+    assert slots["feedback_open"] == ["amplitie"] and slots["feedback_onderwerp"] == "amplitie"
+    later = knowledge_tracker("werkdruk", team.code, feedback_gevraagd=["amplitie"], kennis_sinds_vraag=0)
+    slots, messages = await run(ActionTelOnderwerp(), later)
+    assert messages == [] and slots["kennis_sinds_vraag"] == 1 and slots["feedback_onderwerp"] is None
+
+
+async def test_the_asked_question_has_buttons_with_the_topic(db):
+    [response] = domain()["responses"]["utter_feedback_vraag"]
+    payloads = [b["payload"] for b in response["buttons"]]
+    assert payloads == ['/feedback_goed{{"onderwerp":"{onderwerp}"}}', '/feedback_slecht{{"onderwerp":"{onderwerp}"}}']
+
+
+def feedback_tracker(intent: str, topic: str | None, team_code: str, **slots: Any) -> Tracker:
+    tracker = make_tracker("x", {"team_code": team_code, **slots}, intent=intent)
+    if topic:
+        tracker.latest_message["entities"] = [{"entity": "onderwerp", "value": topic}]
+    return tracker
+
+
+def counts() -> list[tuple[str, int, int]]:
+    with transaction() as session:
+        rows = session.query(FeedbackCount).all()
+        return [(r.topic, r.helpful, r.not_helpful) for r in rows]
+
+
+async def test_thumbs_are_counted_once_and_a_thumbs_down_asks_what_was_missing(db):
+    team = create_team("School A", "Team 1")
+    tracker = feedback_tracker("feedback_slecht", "werkdruk", team.code, feedback_open=["werkdruk"])
+    slots, messages = await run(ActionFeedback(), tracker)
+    assert [m["response"] for m in messages] == ["utter_feedback_wat_miste"]
+    assert slots["feedback_open"] == []
+    # The same button clicked again: thanked, not counted twice.
+    tracker = feedback_tracker("feedback_slecht", "werkdruk", team.code, feedback_open=[])
+    _, messages = await run(ActionFeedback(), tracker)
+    assert [m["response"] for m in messages] == ["utter_feedback_al_gegeven"]
+    assert counts() == [("werkdruk", 0, 1)]
+
+
+async def test_typed_yes_counts_only_for_the_question_just_asked(db):
+    team = create_team("School A", "Team 1")
+    tracker = feedback_tracker("affirm", None, team.code, feedback_open=["amplitie"], feedback_onderwerp="amplitie")
+    _, messages = await run(ActionFeedback(), tracker)
+    assert [m["response"] for m in messages] == ["utter_feedback_dank"]
+    tracker = feedback_tracker("deny", None, team.code, feedback_open=["werkdruk"], feedback_onderwerp=None)
+    _, messages = await run(ActionFeedback(), tracker)
+    assert [m["response"] for m in messages] == ["utter_nee_na_antwoord"]
+    assert counts() == [("amplitie", 1, 0)]
+
+
+async def test_follow_up_button_answer_can_ask_too(db):
+    team = create_team("School A", "Team 1")
+    tracker = make_tracker("x", {"team_code": team.code, "onderwerp": "piramide", "kennis_sinds_vraag": 0})
+    slots, messages = await run(ActionKennisVervolg(), tracker)
+    assert [m["response"] for m in messages] == ["utter_kennis/piramide", "utter_feedback_vraag"]
+    assert slots["feedback_gevraagd"] == ["piramide"]
+
+
+async def test_feedback_without_a_team_is_thanked_but_not_counted(db):
+    tracker = feedback_tracker("feedback_goed", "amplitie", None, feedback_open=["amplitie"])
+    _, messages = await run(ActionFeedback(), tracker)
+    assert [m["response"] for m in messages] == ["utter_feedback_dank"]
+    assert counts() == [] and feedback.school_feedback(1).shown == []
+
+
+async def test_slots_cleared_by_the_reset_are_not_answers(db):
+    # rasa_sdk validates every slot set since the last message, including the reset's Nones.
+    cleared = {slot: None for slot in SLOTS} | {"scan_stopped": None, "scan_unclear": 0}
+    tracker = make_tracker("ik wil de fundament-scan doen", {"requested_slot": None}, extracted=cleared)
+    tracker.active_loop = {"name": "fundament_scan_form"}
+    slots, responses = await validate(tracker)
+    assert responses == []
+    assert all(slots.get(slot) is None for slot in SLOTS) and not slots.get("scan_stopped")
