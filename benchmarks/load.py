@@ -2,9 +2,12 @@
 
 Each simulated user runs conversations one after another: a short knowledge conversation
 (two questions), then a whole check-in (start, consent, five answers) with team metadata,
-and so on, each under a fresh sender id. Messages go round-robin over ``urls`` (client-side
-alternation for the scale-out run). A run is bounded in time (no new conversation starts
-after ``duration_s``; a started check-in is finished) and in messages (``max_messages``).
+and so on, each under a fresh sender id. With ``think_s`` a user pauses a random time between
+its messages, as a person reads and types (locust's ``between(a, b)``); without it the users
+fire back to back, which measures saturation throughput rather than what a teacher waits.
+Messages go round-robin over ``urls`` (client-side alternation for the scale-out run). A run
+is bounded in time (no new conversation starts after ``duration_s``; a started check-in is
+finished) and in messages (``max_messages``).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import itertools
+import random
 import time
 from dataclasses import dataclass, field
 from urllib.parse import urlparse
@@ -73,17 +77,27 @@ async def run_load(
     run_id: str = "bench",
     max_conversations_per_user: int | None = None,
     timeout_s: float = 60.0,
+    think_s: tuple[float, float] = (0.0, 0.0),
 ) -> LoadResult:
-    """Run ``users`` concurrent simulated users against ``urls``; returns per-message latencies."""
+    """Run ``users`` concurrent simulated users against ``urls``; returns per-message latencies.
+
+    ``think_s=(a, b)``: each user waits uniformly between a and b seconds before each message
+    after its first (seeded per run, so runs are repeatable).
+    """
     _check_loopback(urls)
+    rng = random.Random(run_id)  # noqa: S311 - think times, not secrets
     result = LoadResult(users=users)
     targets = itertools.cycle(urls)  # round-robin per message
+    thinking: set[str] = set()  # users past their first message (no think time before that one)
     sent = 0
     started = time.perf_counter()
     deadline = started + duration_s
 
     async def say(session: aiohttp.ClientSession, sender: str, text: str) -> str:
         nonlocal sent
+        if think_s[1] > 0 and sender.rsplit("-c", 1)[0] in thinking:
+            await asyncio.sleep(rng.uniform(*think_s))
+        thinking.add(sender.rsplit("-c", 1)[0])
         sent += 1
         url = next(targets)
         body = {"sender": sender, "message": text, "metadata": {"team_code": team_code}}

@@ -94,13 +94,14 @@ class Stack:
             self.rasa_url = self.start_rasa(extra_rasa_args)
         return self
 
-    def start_rasa(self, extra_rasa_args: tuple[str, ...] = ()) -> str:
-        """Start one more Rasa process on a free port; returns its URL."""
+    def start_rasa(self, extra_rasa_args: tuple[str, ...] = (), extra_env: dict[str, str] | None = None) -> str:
+        """Start one more Rasa process on a free port (``extra_env`` for it alone); returns its URL."""
         port = free_port()
         cmd = [str(BIN / "rasa"), "run", "--model", str(MODEL), "--endpoints", "endpoints.yml",
                "--credentials", "credentials.yml", "--port", str(port), "--interface", "127.0.0.1",
                "--cors", "*", *extra_rasa_args]  # fmt: skip
-        rasa = subprocess.Popen(cmd, cwd=ROOT, env=self.env, stdout=self._log(f"rasa-{port}"), stderr=subprocess.STDOUT)
+        env = {**self.env, **(extra_env or {})}
+        rasa = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=self._log(f"rasa-{port}"), stderr=subprocess.STDOUT)
         self.processes.append(rasa)
         url = f"http://127.0.0.1:{port}"
         wait_until_up(f"{url}/", rasa)

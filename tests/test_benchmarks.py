@@ -13,7 +13,7 @@ import yaml
 
 from benchmarks.load import answers_for, run_load, verify_checkins
 from benchmarks.report import header, table
-from benchmarks.run import DEFAULT_CONFIG, with_epochs
+from benchmarks.run import DEFAULT_CONFIG, QUICK, Plan, run, training_parts, with_epochs
 from benchmarks.stats import LatencySummary, median_summary, percentile, summarize
 
 
@@ -88,11 +88,50 @@ def test_load_client_against_a_real_stack(tmp_path):
         assert stack.env["PSEUDONYM_SECRET"] == SECRET
         code = create_team(db_url)
         # 2 users x 1 conversation: user 0 asks two knowledge questions, user 1 checks in
-        result = asyncio.run(run_load([stack.rasa_url], 2, code, 30, run_id="t", max_conversations_per_user=1))
+        result = asyncio.run(
+            run_load([stack.rasa_url], 2, code, 30, run_id="t", max_conversations_per_user=1, think_s=(0.2, 0.3))
+        )
     finally:
         stack.stop()
     assert result.errors == 0 and result.conversations == 2
     assert len(result.latencies) == 2 + 7 and all(0 < x < 30 for x in result.latencies)
     assert len(result.checkins) == 1 and result.checkins[0].confirmed, result.checkins
+    assert result.seconds >= 6 * 0.2  # the check-in's six pauses between its seven messages
     exact, problems = verify_checkins(db_url, result.checkins, SECRET)
     assert (exact, problems) == (1, [])
+
+
+RASA_LOG = """\
+2026-11-24 20:47:30 INFO     rasa.engine.training.hooks  - Starting to train component 'CountVectorsFeaturizer'.
+2026-11-24 20:47:31 INFO     rasa.engine.training.hooks  - Finished training component 'CountVectorsFeaturizer'.
+2026-11-24 20:47:31 INFO     rasa.engine.training.hooks  - Starting to train component 'CountVectorsFeaturizer'.
+Epochs:  10%|#         | 8/80 [00:21<02:42,  2.26s/it, t_loss=2.28]
+2026-11-24 20:47:41 INFO     rasa.engine.training.hooks  - Finished training component 'CountVectorsFeaturizer'.
+2026-11-24 20:47:41 INFO     rasa.engine.training.hooks  - Starting to train component 'DIETClassifier'.
+2026-11-24 20:49:41 INFO     rasa.engine.training.hooks  - Finished training component 'DIETClassifier'.
+2026-11-24 20:49:42 INFO     rasa.engine.training.hooks  - Restored component 'RulePolicy' from cache.
+2026-11-24 20:49:43 INFO     rasa.engine.training.hooks  - Starting to train component 'TEDPolicy'.
+2026-11-24 20:50:43 INFO     rasa.engine.training.hooks  - Finished training component 'TEDPolicy'.
+"""
+
+
+def test_training_parts_from_rasa_log():
+    parts = training_parts(RASA_LOG)
+    assert parts.nlu_s == 1 + 10 + 120  # the two featurizers are paired in order
+    assert parts.policies_s == 60
+    assert parts.restored == ("RulePolicy",)
+
+
+def test_insights_stage_writes_a_report(tmp_path, capsys, postgres_url):
+    """The whole harness path for one stage, at a tiny size: seeding, measuring, the markdown."""
+    tiny = Plan(**{**QUICK.__dict__, "insight_sizes": (400, 1_200), "pg_sizes": (400,)})
+    out = tmp_path / "BENCH.md"
+    assert run(tiny, quick=True, only={"insights"}, out=out) == 0
+    report = out.read_text()
+    assert report.startswith("# Benchmarks") and "--quick" in report
+    section = report.split("## 4. Insights at scale", 1)[1].split("##", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| SQLite") or line.startswith("| PostgreSQL")]
+    assert [r.split(" | ")[0] for r in rows] == ["| SQLite", "| SQLite", "| PostgreSQL"]
+    totals = [int(r.split(" | ")[1].replace(",", "")) for r in rows]
+    assert totals[0] < totals[1] and all(t > 0 for t in totals)
+    assert "[bench" in capsys.readouterr().out  # progress is shown

@@ -48,3 +48,54 @@ def test_schema_is_checked_once():
     rasa_speedups.response_validator.cache_clear()
     first = rasa_speedups.response_validator()
     assert rasa_speedups.response_validator() is first
+
+
+def test_sqlite_tracker_store_pools_connections_in_wal_mode(tmp_path):
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import SlotSet, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+    from sqlalchemy import text
+    from sqlalchemy.pool import QueuePool
+
+    rasa_speedups.install()
+    domain = Domain.from_yaml("version: '3.1'\nslots:\n  team:\n    type: any\n    mappings:\n    - type: custom\n")
+    store = SQLTrackerStore(domain, host=f"sqlite:///{tmp_path / 'tracker.db'}")
+    assert isinstance(store.engine.pool, QueuePool)
+    with store.engine.connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(text("PRAGMA synchronous")).scalar() == 1  # NORMAL
+
+    import asyncio
+
+    tracker = DialogueStateTracker.from_events("s1", [UserUttered("hoi"), SlotSet("team", "ABC")])
+    asyncio.run(store.save(tracker))
+    asyncio.run(store.save(tracker))  # saving again adds nothing
+    again = asyncio.run(store.retrieve("s1"))
+    assert again is not None and again.get_slot("team") == "ABC"
+    assert [e.as_dict()["event"] for e in again.events] == ["user", "slot"]
+
+
+def test_postgres_tracker_store_keeps_rasas_settings():
+    kwargs = rasa_speedups.tracker_engine_kwargs("postgresql://u@127.0.0.1:5432/rasa")
+    assert "poolclass" not in kwargs and kwargs["pool_size"] >= 1
+    assert rasa_speedups.tracker_engine_kwargs("sqlite://") == {}  # in-memory: Rasa's default
+
+
+def test_rasa_speedups_0_leaves_rasa_as_shipped():
+    """The benchmark's A/B switch (and a kill switch after a Rasa upgrade)."""
+    import os
+    import subprocess
+    import sys
+
+    probe = (
+        "import bot.rasa_channels, rasa.core.tracker_store as t; from bot import rasa_speedups as s; "
+        "from rasa.core.actions.action import RemoteAction as R; "
+        "print(R._validate_action_result is s.validate_action_result, "
+        "t.create_engine_kwargs is s.tracker_engine_kwargs)"
+    )
+    for value, expected in (("0", "False False"), ("1", "True True")):
+        out = subprocess.run(
+            [sys.executable, "-c", probe], env={**os.environ, "RASA_SPEEDUPS": value}, capture_output=True, text=True
+        )
+        assert out.stdout.strip().splitlines()[-1] == expected, out.stderr[-2000:]
