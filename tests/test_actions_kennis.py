@@ -116,6 +116,7 @@ def test_every_response_used_in_code_exists_and_every_response_is_used():
         for kind in ("sterk", "aandacht")
         for d in ("energie", "werkdruk", "verbinding", "waardering", "plezier")
     }
+    used |= {f"utter_scan_piramide_{p}" for p in ("groen_sterk", "groen_zwak", "curatief")}  # ScanSummary.pyramid
     assert used - responses == set()
     forms = {f"utter_ask_{slot}" for form in domain()["forms"].values() for slot in form["required_slots"]}
     builtin = {"utter_ask_rephrase", "utter_default", "utter_ask_affirmation", "utter_affirmation_none"}

@@ -7,6 +7,7 @@ a few use a fake Socket.IO server for hostile bot messages and a bot that stays 
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from jinja2 import Environment, FileSystemLoader
@@ -475,7 +476,8 @@ def test_scan_page_starts_the_scan_once_and_sends_the_scan_token(
     page.wait_for_url(f"{base}/dashboard/fundament-scan")
     expect(bot_messages(page)).to_have_count(1)  # the answer to the start, no greeting
     token = page.locator("#welbevinden-chat").get_attribute("data-scan-token")
-    assert read_scan_token(token, secret=browser_settings.web_secret_key) is not None
+    school_id = read_scan_token(token, secret=browser_settings.web_secret_key)
+    assert school_id is not None
 
     # The scan runs in its own conversation, with a session id kept per tab.
     session = page.evaluate("sessionStorage.getItem('welbevinden.scan.session')")
@@ -486,13 +488,22 @@ def test_scan_page_starts_the_scan_once_and_sends_the_scan_token(
         return [m for m in fake_rasa_received if m.get("session_id") == session]
 
     assert [m["message"] for m in received()] == ["/fundament_scan_start"]
+    time.sleep(1.1)  # the reload then signs a different token (its timestamp has whole seconds)
     page.reload()  # a reload shows the conversation again, without a second start
     expect(bot_messages(page)).to_have_count(1)
     textbox(page).fill("staat goed")
     textbox(page).press("Enter")
     expect(bot_messages(page)).to_have_count(2)
     assert [m["message"] for m in received()] == ["/fundament_scan_start", "staat goed"]
-    assert all(m["customData"] == {"scan_token": token} for m in received())
+    # Every message carries a valid token for this school and nothing else (each page render
+    # signs a fresh token, so the one after the reload may differ from the first).
+    for m in received():
+        assert set(m["customData"]) == {"scan_token"}
+        assert read_scan_token(m["customData"]["scan_token"], secret=browser_settings.web_secret_key) == school_id
+    assert received()[-1]["customData"]["scan_token"] == page.locator("#welbevinden-chat").get_attribute(
+        "data-scan-token"
+    )
+    token = received()[-1]["customData"]["scan_token"]
 
     # The token is in no address and in no storage.
     assert token not in page.url
