@@ -13,7 +13,16 @@ import yaml
 
 from benchmarks.load import answers_for, run_load, verify_checkins
 from benchmarks.report import header, table
-from benchmarks.run import DEFAULT_CONFIG, QUICK, Plan, run, training_parts, with_epochs
+from benchmarks.run import (
+    DEFAULT_CONFIG,
+    QUICK,
+    Plan,
+    default_fingerprint,
+    recorded_training,
+    run,
+    training_parts,
+    with_epochs,
+)
 from benchmarks.stats import LatencySummary, median_summary, percentile, summarize
 
 
@@ -135,3 +144,33 @@ def test_insights_stage_writes_a_report(tmp_path, capsys, postgres_url):
     totals = [int(r.split(" | ")[1].replace(",", "")) for r in rows]
     assert totals[0] < totals[1] and all(t > 0 for t in totals)
     assert "[bench" in capsys.readouterr().out  # progress is shown
+
+
+def test_recorded_training_reads_make_trains_record(tmp_path):
+    import os
+
+    model = tmp_path / "current.tar.gz"
+    model.write_bytes(b"model")
+    log = tmp_path / "current.train.log"
+    log.write_text("\n".join(line for line in RASA_LOG.splitlines() if "Restored" not in line))
+    record = tmp_path / "current.time.txt"
+    record.write_text(
+        '\tCommand being timed: "rasa train"\n'
+        "\tElapsed (wall clock) time (h:mm:ss or m:ss): 5:32.10\n"
+        "\tMaximum resident set size (kbytes): 1807360\n"
+    )
+    got = recorded_training(model)
+    assert got["wall_s"] == pytest.approx(332.1) and got["peak_mb"] == pytest.approx(1765)
+    assert (got["nlu_s"], got["policies_s"]) == (131, 60)
+    log.write_text(RASA_LOG)  # a component restored from Rasa's cache: not a full training
+    assert recorded_training(model) is None
+    log.write_text(RASA_LOG.replace("Restored", "Loaded"))
+    os.utime(record, (model.stat().st_mtime - 3600,) * 2)  # the record of an earlier training
+    assert recorded_training(model) is None
+
+
+def test_default_fingerprint_is_stable_and_follows_the_inputs(tmp_path):
+    assert default_fingerprint() == default_fingerprint()
+    changed = tmp_path / DEFAULT_CONFIG.name
+    changed.write_text(DEFAULT_CONFIG.read_text().replace("epochs: 100", "epochs: 99"))
+    assert default_fingerprint(changed) != default_fingerprint()
