@@ -83,7 +83,7 @@ test: lint validate train unit conversation-tests ## The whole test suite
 eval: $(MODEL) ## NLU evaluation on the held-out set -> docs/EVAL.md
 	$(PY) -m bot eval
 
-bench: $(STAMP) ## Benchmarks (trains both configs; NLU quality, latency, scale-out, insights; ~25 min) -> docs/BENCHMARKS.md
+bench: $(MODEL) ## Benchmarks: NLU quality, latency, scale-out, insights, training (~25 min) -> docs/BENCHMARKS.md
 	$(PY) -m benchmarks.run
 
 lock: ## Re-resolve requirements.in into the fully pinned requirements.txt

@@ -81,23 +81,22 @@ async def run_load(
 ) -> LoadResult:
     """Run ``users`` concurrent simulated users against ``urls``; returns per-message latencies.
 
-    ``think_s=(a, b)``: each user waits uniformly between a and b seconds before each message
-    after its first (seeded per run, so runs are repeatable).
+    ``think_s=(a, b)``: each user waits uniformly between a and b seconds before each message,
+    its first included, so the users do not all start in the same instant (locust's spawn rate);
+    seeded per run, so runs are repeatable.
     """
     _check_loopback(urls)
     rng = random.Random(run_id)  # noqa: S311 - think times, not secrets
     result = LoadResult(users=users)
     targets = itertools.cycle(urls)  # round-robin per message
-    thinking: set[str] = set()  # users past their first message (no think time before that one)
     sent = 0
     started = time.perf_counter()
     deadline = started + duration_s
 
     async def say(session: aiohttp.ClientSession, sender: str, text: str) -> str:
         nonlocal sent
-        if think_s[1] > 0 and sender.rsplit("-c", 1)[0] in thinking:
+        if think_s[1] > 0:
             await asyncio.sleep(rng.uniform(*think_s))
-        thinking.add(sender.rsplit("-c", 1)[0])
         sent += 1
         url = next(targets)
         body = {"sender": sender, "message": text, "metadata": {"team_code": team_code}}

@@ -99,3 +99,26 @@ def test_rasa_speedups_0_leaves_rasa_as_shipped():
             [sys.executable, "-c", probe], env={**os.environ, "RASA_SPEEDUPS": value}, capture_output=True, text=True
         )
         assert out.stdout.strip().splitlines()[-1] == expected, out.stderr[-2000:]
+
+
+def test_model_objects_are_frozen_out_of_garbage_collection_after_loading(monkeypatch):
+    import asyncio
+    import gc
+
+    import rasa.core.run as rasa_run
+
+    calls = []
+
+    async def fake_load(*args, **kwargs):
+        calls.append(args)
+        return "agent"
+
+    monkeypatch.setattr(rasa_speedups, "_rasa_load_agent_on_start", fake_load)
+    rasa_speedups.install()
+    assert rasa_run.load_agent_on_start is rasa_speedups.load_agent_then_freeze
+    try:
+        assert asyncio.run(rasa_run.load_agent_on_start("model", "endpoints", None, "app", "loop")) == "agent"
+        assert calls == [("model", "endpoints", None, "app", "loop")]
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
