@@ -78,15 +78,17 @@ async def run_load(
     max_conversations_per_user: int | None = None,
     timeout_s: float = 60.0,
     think_s: tuple[float, float] = (0.0, 0.0),
+    seed: str | None = None,
 ) -> LoadResult:
     """Run ``users`` concurrent simulated users against ``urls``; returns per-message latencies.
 
     ``think_s=(a, b)``: each user waits uniformly between a and b seconds before each message,
-    its first included, so the users do not all start in the same instant (locust's spawn rate);
-    seeded per run, so runs are repeatable.
+    its first included, so the users do not all start in the same instant (locust's spawn rate).
+    The think times come from ``seed`` (default ``run_id``): give two runs the same seed to
+    replay the same timing against two servers.
     """
     _check_loopback(urls)
-    rng = random.Random(run_id)  # noqa: S311 - think times, not secrets
+    rng = random.Random(seed or run_id)  # noqa: S311 - think times, not secrets
     result = LoadResult(users=users)
     targets = itertools.cycle(urls)  # round-robin per message
     sent = 0

@@ -79,6 +79,8 @@ def test_default_config_is_the_rasa_init_pipeline(tmp_path):
     ]  # fmt: skip
     reduced = yaml.safe_load(with_epochs(DEFAULT_CONFIG, 3, tmp_path / "c.yml").read_text())
     assert {c["epochs"] for c in reduced["pipeline"] if "epochs" in c} == {3}
+    intents = yaml.safe_load(with_epochs(DEFAULT_CONFIG, 3, tmp_path / "i.yml", intents_only=True).read_text())
+    assert "ResponseSelector" not in [c["name"] for c in intents["pipeline"]] and len(intents["pipeline"]) == 8
 
 
 def test_load_client_refuses_non_loopback():
