@@ -176,3 +176,12 @@ def test_default_fingerprint_is_stable_and_follows_the_inputs(tmp_path):
     changed = tmp_path / DEFAULT_CONFIG.name
     changed.write_text(DEFAULT_CONFIG.read_text().replace("epochs: 100", "epochs: 99"))
     assert default_fingerprint(changed) != default_fingerprint()
+
+
+def test_nlu_verdict_names_the_goal():
+    from benchmarks.run import nlu_verdict
+
+    behind = nlu_verdict([["ours", "0.970", "1.000", "0.971"], ["default", "0.978", "0.951", "0.978"]])
+    assert "**NOT met**" in behind[0] and "0.970 vs 0.978" in behind[0]
+    ahead = nlu_verdict([["ours", "0.980", "1.000", "0.98"], ["default", "0.978", "0.951", "0.978"]])
+    assert "**met**" in ahead[0]
