@@ -6,8 +6,10 @@ and so on, each under a fresh sender id. With ``think_s`` a user pauses a random
 its messages, as a person reads and types (locust's ``between(a, b)``); without it the users
 fire back to back, which measures saturation throughput rather than what a teacher waits.
 Messages go round-robin over ``urls`` (client-side alternation for the scale-out run). A run
-is bounded in time (no new conversation starts after ``duration_s``; a started check-in is
-finished) and in messages (``max_messages``).
+is bounded in time and in messages (``max_messages``): no new conversation starts after
+``duration_s``; a started check-in is finished, or with ``stop_at_deadline`` abandoned (what a
+timed run wants: no ramp-down tail of fewer and fewer users). An abandoned check-in must leave
+nothing stored, which ``verify_checkins`` checks too.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ class Checkin:
     sender: str
     answers: tuple[int, int, int, int, int]
     final_reply: str
+    abandoned: bool = False  # stopped at the deadline before its last answer
 
     @property
     def confirmed(self) -> bool:
@@ -79,13 +82,15 @@ async def run_load(
     timeout_s: float = 60.0,
     think_s: tuple[float, float] = (0.0, 0.0),
     seed: str | None = None,
+    stop_at_deadline: bool = False,
 ) -> LoadResult:
     """Run ``users`` concurrent simulated users against ``urls``; returns per-message latencies.
 
     ``think_s=(a, b)``: each user waits uniformly between a and b seconds before each message,
     its first included, so the users do not all start in the same instant (locust's spawn rate).
     The think times come from ``seed`` (default ``run_id``): give two runs the same seed to
-    replay the same timing against two servers.
+    replay the same timing against two servers. ``stop_at_deadline``: no message is sent after
+    ``duration_s`` (messages in flight still count), so a check-in may be abandoned half-way.
     """
     _check_loopback(urls)
     rng = random.Random(seed or run_id)  # noqa: S311 - think times, not secrets
@@ -95,10 +100,18 @@ async def run_load(
     started = time.perf_counter()
     deadline = started + duration_s
 
+    class Stop(Exception):
+        """The deadline passed before this message (``stop_at_deadline``)."""
+
     async def say(session: aiohttp.ClientSession, sender: str, text: str) -> str:
         nonlocal sent
         if think_s[1] > 0:
-            await asyncio.sleep(rng.uniform(*think_s))
+            pause = rng.uniform(*think_s)
+            if stop_at_deadline and time.perf_counter() + pause >= deadline:
+                raise Stop
+            await asyncio.sleep(pause)
+        if stop_at_deadline and time.perf_counter() >= deadline:
+            raise Stop
         sent += 1
         url = next(targets)
         body = {"sender": sender, "message": text, "metadata": {"team_code": team_code}}
@@ -123,13 +136,22 @@ async def run_load(
             sender = f"{run_id}-u{u}-c{k}"
             result.conversations += 1
             if (u + k) % 2 == 0:  # knowledge conversation
-                for i in range(2):
-                    await say(session, sender, KNOWLEDGE[(u + k + i) % len(KNOWLEDGE)])
-            else:  # a whole check-in, finished even past the deadline
+                try:
+                    for i in range(2):
+                        await say(session, sender, KNOWLEDGE[(u + k + i) % len(KNOWLEDGE)])
+                except Stop:
+                    return
+            else:  # a whole check-in, finished past the deadline unless stop_at_deadline
                 answers = answers_for(sender)
-                reply = ""
-                for text in [*CHECKIN_OPENING, *map(str, answers)]:
-                    reply = await say(session, sender, text)
+                reply, said = "", 0
+                try:
+                    for text in [*CHECKIN_OPENING, *map(str, answers)]:
+                        reply = await say(session, sender, text)
+                        said += 1
+                except Stop:
+                    if said:  # begun, then abandoned: must have stored nothing
+                        result.checkins.append(Checkin(sender, answers, reply, abandoned=True))
+                    return
                 result.checkins.append(Checkin(sender, answers, reply))
 
     timeout = aiohttp.ClientTimeout(total=timeout_s)
@@ -141,7 +163,11 @@ async def run_load(
 
 
 def verify_checkins(database_url: str, checkins: list[Checkin], secret: str) -> tuple[int, list[str]]:
-    """Compare every check-in with the stored row; returns (number stored exactly, problems)."""
+    """Compare every check-in with the stored rows; returns (number right, problems).
+
+    Right means: a finished check-in was confirmed and stored exactly as answered, under its
+    own pseudonym; an abandoned one left nothing stored.
+    """
     from sqlalchemy import text
 
     from bot.services.pseudonym import person_key
@@ -159,7 +185,12 @@ def verify_checkins(database_url: str, checkins: list[Checkin], secret: str) -> 
     exact = 0
     for c in checkins:
         stored = rows.get(person_key(c.sender, secret=secret), [])
-        if not c.confirmed:
+        if c.abandoned:
+            if stored:
+                problems.append(f"{c.sender}: abandoned half-way, yet stored {stored}")
+            else:
+                exact += 1
+        elif not c.confirmed:
             problems.append(f"{c.sender}: no confirmation (last reply {c.final_reply[:60]!r})")
         elif stored != [c.answers]:
             problems.append(f"{c.sender}: answered {c.answers}, stored {stored}")

@@ -45,6 +45,7 @@ class Stack:
     action_url: str = ""
     env: dict[str, str] = field(default_factory=dict)
     processes: list[subprocess.Popen] = field(default_factory=list)
+    starting: list[tuple[str, subprocess.Popen]] = field(default_factory=list)  # start_rasa(wait=False)
 
     def start(
         self,
@@ -94,8 +95,14 @@ class Stack:
             self.rasa_url = self.start_rasa(extra_rasa_args)
         return self
 
-    def start_rasa(self, extra_rasa_args: tuple[str, ...] = (), extra_env: dict[str, str] | None = None) -> str:
-        """Start one more Rasa process on a free port (``extra_env`` for it alone); returns its URL."""
+    def start_rasa(
+        self, extra_rasa_args: tuple[str, ...] = (), extra_env: dict[str, str] | None = None, wait: bool = True
+    ) -> str:
+        """Start one more Rasa process on a free port (``extra_env`` for it alone); returns its URL.
+
+        ``wait=False`` returns at once, so several models load side by side; ``wait_all`` then
+        waits until all of them answer.
+        """
         port = free_port()
         cmd = [str(BIN / "rasa"), "run", "--model", str(MODEL), "--endpoints", "endpoints.yml",
                "--credentials", "credentials.yml", "--port", str(port), "--interface", "127.0.0.1",
@@ -104,8 +111,15 @@ class Stack:
         rasa = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=self._log(f"rasa-{port}"), stderr=subprocess.STDOUT)
         self.processes.append(rasa)
         url = f"http://127.0.0.1:{port}"
-        wait_until_up(f"{url}/", rasa)
+        self.starting.append((f"{url}/", rasa))
+        if wait:
+            self.wait_all()
         return url
+
+    def wait_all(self) -> None:
+        """Wait until every Rasa process started so far answers."""
+        while self.starting:
+            wait_until_up(*self.starting.pop(0))
 
     def _log(self, name: str):
         return open(self.var_dir / f"{name}.log", "ab")  # noqa: SIM115 - closed with the process

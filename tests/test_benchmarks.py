@@ -6,6 +6,7 @@ Correctness only, not speed: the real numbers come from `make bench`.
 from __future__ import annotations
 
 import asyncio
+import time
 
 import numpy as np
 import pytest
@@ -88,6 +89,53 @@ def test_load_client_refuses_non_loopback():
         asyncio.run(run_load(["http://example.org:5005"], 1, "X", 1.0))
 
 
+def test_timed_run_stops_at_its_end_and_abandons_check_ins():
+    """stop_at_deadline: nothing is sent after the end; a check-in in progress is abandoned, not finished."""
+    from aiohttp import web
+    from aiohttp.test_utils import TestServer
+
+    sent_at: list[float] = []
+
+    async def webhook(request):
+        sent_at.append(time.perf_counter())
+        await asyncio.sleep(0.1)
+        return web.json_response([{"text": "ok"}])
+
+    async def scenario():
+        app = web.Application()
+        app.router.add_post("/webhooks/rest/webhook", webhook)
+        async with TestServer(app, host="127.0.0.1") as server:
+            url = str(server.make_url("")).rstrip("/")
+            started = time.perf_counter()
+            result = await run_load([url], 4, "X", 0.5, run_id="d", stop_at_deadline=True)
+            return started, result
+
+    started, result = asyncio.run(scenario())
+    assert sent_at and max(sent_at) - started < 0.5 + 0.02  # nothing sent after the end
+    assert result.seconds < 0.5 + 0.3  # only messages in flight were awaited: no ramp-down tail
+    assert len(result.latencies) == len(sent_at) and result.errors == 0
+    # users 1 and 3 start with a check-in (7 messages x 100 ms): cut off half-way, none claims to be saved
+    assert result.checkins and all(c.abandoned and not c.confirmed for c in result.checkins)
+
+
+def test_verify_counts_an_abandoned_check_in_right_only_if_nothing_was_stored(db):
+    from benchmarks.load import Checkin
+    from bot.services.checkin import save_checkin
+    from bot.services.teams import create_team
+
+    code = create_team("School", "Team").code
+    scores = dict(zip(("energie", "werkdruk", "verbinding", "waardering", "plezier"), (3, 4, 2, 5, 1), strict=True))
+    save_checkin("finished", code, scores)
+    save_checkin("half-way-yet-stored", code, scores)
+    checkins = [
+        Checkin("finished", (3, 4, 2, 5, 1), "Je antwoorden zijn opgeslagen."),
+        Checkin("half-way", (1, 1, 1, 1, 1), "Hoe is je energie?", abandoned=True),
+        Checkin("half-way-yet-stored", (3, 4, 2, 5, 1), "", abandoned=True),
+    ]
+    exact, problems = verify_checkins(db, checkins, "test-pseudonym-secret")
+    assert exact == 2 and len(problems) == 1 and "half-way-yet-stored: abandoned" in problems[0]
+
+
 @pytest.mark.rasa
 def test_load_client_against_a_real_stack(tmp_path):
     from benchmarks.run import SECRET, create_team
@@ -158,17 +206,43 @@ def test_recorded_training_reads_make_trains_record(tmp_path):
     record = tmp_path / "current.time.txt"
     record.write_text(
         '\tCommand being timed: "rasa train"\n'
+        "\tUser time (seconds): 391.50\n"
+        "\tSystem time (seconds): 8.25\n"
         "\tElapsed (wall clock) time (h:mm:ss or m:ss): 5:32.10\n"
         "\tMaximum resident set size (kbytes): 1807360\n"
     )
     got = recorded_training(model)
     assert got["wall_s"] == pytest.approx(332.1) and got["peak_mb"] == pytest.approx(1765)
+    assert got["cpu_s"] == pytest.approx(399.75)
     assert (got["nlu_s"], got["policies_s"]) == (131, 60)
     log.write_text(RASA_LOG)  # a component restored from Rasa's cache: not a full training
     assert recorded_training(model) is None
     log.write_text(RASA_LOG.replace("Restored", "Loaded"))
     os.utime(record, (model.stat().st_mtime - 3600,) * 2)  # the record of an earlier training
     assert recorded_training(model) is None
+
+
+def test_time_v_reads_hours_and_tolerates_missing_lines():
+    from benchmarks.run import time_v
+
+    assert time_v("\tElapsed (wall clock) time (h:mm:ss or m:ss): 1:02:03.5\n") == {"wall_s": 3723.5}
+    assert time_v("no record") == {}
+
+
+def test_timings_use_fewer_repeats_only_when_time_is_short(tmp_path):
+    """After training the default pipeline (~11 min) the timings drop to 2 repeats, never below."""
+    from benchmarks.run import FULL, PHASE_B_S, Bench, fit_repeats
+
+    stages = list(PHASE_B_S)
+    plenty = Bench(FULL, quick=False, tmp=tmp_path)
+    fit_repeats(plenty, stages)
+    assert plenty.plan.repeats == 3
+    short = Bench(FULL, quick=False, tmp=tmp_path, started=time.monotonic() - (FULL.budget_s - 8.5 * 60))
+    fit_repeats(short, stages)
+    assert short.plan.repeats == 2 and FULL.repeats == 3  # the shared plan itself is untouched
+    hopeless = Bench(FULL, quick=False, tmp=tmp_path, started=time.monotonic() - FULL.budget_s)
+    fit_repeats(hopeless, stages)
+    assert hopeless.plan.repeats == 2  # then stages are skipped and listed, not repeated once
 
 
 def test_default_fingerprint_is_stable_and_follows_the_inputs(tmp_path):
