@@ -102,6 +102,10 @@ QUICK = Plan(8 * 60, (1, 3), (3,), (0.1, 0.3), 2.0, 1, 2.0, (3,), (2_000, 6_000)
 
 
 LOG_LOCK = threading.Lock()
+# For the jobs that run two at a time: one TensorFlow/OpenMP thread each. Measured on 2 cores, a
+# 2-fold CV of the default pipeline takes as long with one thread as with two (127 vs 131 s), and
+# two CVs side by side with two threads each slowed each other by ~40%; with one each, by ~3%.
+ONE_THREAD = {"TF_INTRA_OP_PARALLELISM_THREADS": "1", "TF_INTER_OP_PARALLELISM_THREADS": "1", "OMP_NUM_THREADS": "1"}
 
 
 @dataclass
@@ -288,8 +292,8 @@ def load(urls: list[str], users: int, code: str, seconds: float, run_id: str, **
 
 def heldout(model: Path) -> tuple[float, float, float]:
     """(macro-F1, out-of-scope precision, accuracy) on tests/nlu_heldout.yml, in a subprocess."""
-    out = subprocess.run([sys.executable, "-m", "benchmarks.heldout", str(model)], cwd=ROOT, check=True,
-                         capture_output=True, text=True)  # fmt: skip
+    out = subprocess.run([sys.executable, "-m", "benchmarks.heldout", str(model)], cwd=ROOT,
+                         env={**os.environ, **ONE_THREAD}, check=True, capture_output=True, text=True)  # fmt: skip
     m = json.loads(out.stdout.strip().splitlines()[-1])
     return m["macro_f1"], m["oos_precision"], m["accuracy"]
 
@@ -342,6 +346,7 @@ def cross_validate(b: Bench, name: str, config: Path, nlu: Path) -> tuple[float,
                 "--no-plot",
             ],  # fmt: skip
             cwd=ROOT,
+            env={**os.environ, **ONE_THREAD},
             stdout=log,
             stderr=subprocess.STDOUT,
             check=True,  # fmt: skip
@@ -355,13 +360,17 @@ def nlu_verdict(rows: list[list[object]]) -> list[str]:
     """The goal line under the held-out table, and which spaCy pipeline our model used."""
     from bot.nlp_model import installed_kind
 
+    with warnings.catch_warnings():  # spaCy's imports warn about their own dependencies
+        warnings.simplefilter("ignore")
+        kind = installed_kind()
+
     lines = []
     if len(rows) == 2:
         (_, f1, oos, _), (_, d_f1, d_oos, _) = rows
         ahead = float(f1) > float(d_f1) and float(oos) > float(d_oos)
         lines.append(f"- Goal ours ahead on both: {'**met**' if ahead else '**NOT met**'} (macro-F1 {f1} vs {d_f1}, "
                      f"out-of-scope precision {oos} vs {d_oos}).")  # fmt: skip
-    if installed_kind() == "standin":
+    if kind == "standin":
         lines.append("- Our SpacyNLP ran on the logged **stand-in** for nl_core_news_sm (no internet on this "
                      "machine: blank Dutch pipeline, untrained tok2vec, lookup lemmas); its dense features carry "
                      "no trained word knowledge. The real model may change our row.")  # fmt: skip
@@ -804,8 +813,8 @@ def insights_stage(b: Bench, dbs: list[InsightsDb]) -> None:
     b.md += table(["database", "check-ins stored", "probe team's rows", "team page ms", "+ JSON ms", "CLI ms"], rows)
     if team_rows:
         sizes = "/".join(map(str, TEAM_SIZES))
-        b.md += ["", f"Cost against the team's own size (the largest SQLite database above, with three more teams of "
-                 f"{sizes} members × 8 weeks):", ""]  # fmt: skip
+        b.md += ["", f"Cost against the team's own size: three more teams of {sizes} members × 8 weeks in the "
+                 "largest SQLite database above (its total includes them):", ""]  # fmt: skip
         b.md += table(["check-ins stored", "team's rows", "team page ms"], team_rows)
     b.md += [""]
 
@@ -913,8 +922,8 @@ def phase_a(b: Bench, training: bool, want) -> tuple[dict[str, Path], list[list[
     seeding of the insights databases (``b.results["insights_dbs"]``).
 
     Those jobs are subprocesses (rasa test nlu, benchmarks.heldout, demo-seed) whose results are
-    scores or data, not timings, and one alone leaves part of the 2 cores idle (our DIET without
-    transformer keeps about 1.2 busy). Returns (models, held-out rows, CV rows).
+    scores or data, not timings; each runs TensorFlow on one thread (``ONE_THREAD``), so two share
+    the 2 cores without slowing each other. Returns (models, held-out rows, CV rows).
     """
     models = train_stage(b) if training else {"ours": OUR_MODEL}
     scores: dict[str, tuple[float, float, float]] = {}
@@ -934,10 +943,10 @@ def phase_a(b: Bench, training: bool, want) -> tuple[dict[str, Path], list[list[
     if want("cv"):  # reduced equally for both configs; both or neither
         subset = stratified_subset(b.plan.cv_fraction, b.tmp / "cv-data")
         jobs += [lambda: cross_validation("default", DEFAULT_CONFIG), lambda: cross_validation("ours", OUR_CONFIG)]
-    if want("nlu"):
-        jobs += [lambda name=name: score(name) for name in models]
     if want("insights"):
         jobs.append(lambda: prepare_insights(b))
+    if want("nlu"):
+        jobs += [lambda name=name: score(name) for name in models]
     with ThreadPoolExecutor(max_workers=2) as pool:
         for future in [pool.submit(job) for job in jobs]:
             future.result()

@@ -237,7 +237,8 @@ def test_timings_use_fewer_repeats_only_when_time_is_short(tmp_path):
     plenty = Bench(FULL, quick=False, tmp=tmp_path)
     fit_repeats(plenty, stages)
     assert plenty.plan.repeats == 3
-    short = Bench(FULL, quick=False, tmp=tmp_path, started=time.monotonic() - (FULL.budget_s - 8.5 * 60))
+    need_3 = sum(fixed + 3 * per_repeat for fixed, per_repeat in PHASE_B_S.values())
+    short = Bench(FULL, quick=False, tmp=tmp_path, started=time.monotonic() - (FULL.budget_s - need_3 + 30))
     fit_repeats(short, stages)
     assert short.plan.repeats == 2 and FULL.repeats == 3  # the shared plan itself is untouched
     hopeless = Bench(FULL, quick=False, tmp=tmp_path, started=time.monotonic() - FULL.budget_s)
