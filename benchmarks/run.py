@@ -97,7 +97,7 @@ class Plan:
 
 
 FULL = Plan(24 * 60, (1, 10, 50), (10, 50), (1.0, 3.0), 8.0, 3, 5.0, (10, 50), (10_000, 100_000, 1_000_000),
-            (10_000, 100_000, 1_000_000), True, 5, 25, 0.3)  # fmt: skip
+            (10_000, 100_000, 1_000_000), True, 5, 20, 0.3)  # fmt: skip
 QUICK = Plan(8 * 60, (1, 3), (3,), (0.1, 0.3), 2.0, 1, 2.0, (3,), (2_000, 6_000), (2_000,), False, 2, 1, 0.3)
 
 
@@ -117,6 +117,9 @@ class Bench:
     md: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     results: dict = field(default_factory=dict)
+    # the environment for subprocesses, read once: tests.servers.Stack.start changes os.environ for a
+    # moment, and phase A starts servers while other jobs start subprocesses
+    env: dict[str, str] = field(default_factory=lambda: dict(os.environ))
 
     def log(self, message: str) -> None:
         with LOG_LOCK:  # phase A logs from two threads
@@ -290,10 +293,10 @@ def load(urls: list[str], users: int, code: str, seconds: float, run_id: str, **
 # --------------------------------------------------------------------------- 1. NLU quality
 
 
-def heldout(model: Path) -> tuple[float, float, float]:
+def heldout(model: Path, env: dict[str, str]) -> tuple[float, float, float]:
     """(macro-F1, out-of-scope precision, accuracy) on tests/nlu_heldout.yml, in a subprocess."""
     out = subprocess.run([sys.executable, "-m", "benchmarks.heldout", str(model)], cwd=ROOT,
-                         env={**os.environ, **ONE_THREAD}, check=True, capture_output=True, text=True)  # fmt: skip
+                         env={**env, **ONE_THREAD}, check=True, capture_output=True, text=True)  # fmt: skip
     m = json.loads(out.stdout.strip().splitlines()[-1])
     return m["macro_f1"], m["oos_precision"], m["accuracy"]
 
@@ -346,7 +349,7 @@ def cross_validate(b: Bench, name: str, config: Path, nlu: Path) -> tuple[float,
                 "--no-plot",
             ],  # fmt: skip
             cwd=ROOT,
-            env={**os.environ, **ONE_THREAD},
+            env={**b.env, **ONE_THREAD},
             stdout=log,
             stderr=subprocess.STDOUT,
             check=True,  # fmt: skip
@@ -380,8 +383,16 @@ def nlu_verdict(rows: list[list[object]]) -> list[str]:
 # --------------------------------------------------------------------------- 2. latency
 
 
-def latency_stage(b: Bench, models: dict[str, Path]) -> None:
-    """Both models side by side behind one action server: saturation runs and runs with think time."""
+def latency_kinds(b: Bench) -> list[tuple[str, int]]:
+    return [("saturation", u) for u in b.plan.user_levels] + [("think", u) for u in b.plan.think_levels]
+
+
+def start_latency_servers(b: Bench, models: dict[str, Path]) -> None:
+    """One action server and a Rasa process per model (and the A/B variant), loading side by side.
+
+    Stores (stack, {name: url}, database URL) in ``b.results["latency_servers"]``; the caller waits
+    for them with ``stack.wait_all()``.
+    """
     import tests.servers as servers
 
     var = b.tmp / "latency"
@@ -389,23 +400,33 @@ def latency_stage(b: Bench, models: dict[str, Path]) -> None:
     db_url = f"sqlite:///{var / 'app.db'}"
     stack = servers.Stack(var, db_url)
     urls: dict[str, str] = {}
-    all_checkins: dict[str, list[Checkin]] = {}
-    kinds = [("saturation", users) for users in b.plan.user_levels]
-    kinds += [("think", users) for users in b.plan.think_levels]
-    runs: dict[tuple[str, str, int], list[LatencySummary]] = {}
-    ratios: dict[tuple[str, int], list[float]] = {}
+    b.results["latency_servers"] = (stack, urls, db_url)  # stopped at the end, even after a failure
+    stack.start(with_rasa=False)
+    # our model once more without bot/rasa_speedups.py: the profiling fixes, A/B in the same run
+    variants = {name: (model, {}) for name, model in models.items()}
+    if AB_RUNS & set(latency_kinds(b)):
+        variants[PLAIN] = (models["ours"], {"RASA_SPEEDUPS": "0"})
+    b.log(f"latency: loading {len(variants)} Rasa processes side by side ({', '.join(variants)})")
     try:
-        b.log("latency: starting the action server")
-        stack.start(with_rasa=False)
-        # our model once more without bot/rasa_speedups.py: the profiling fixes, A/B in the same run
-        variants = {name: (model, {}) for name, model in models.items()}
-        if AB_RUNS & set(kinds):
-            variants[PLAIN] = (models["ours"], {"RASA_SPEEDUPS": "0"})
-        b.log(f"latency: loading {len(variants)} Rasa processes side by side ({', '.join(variants)})")
         for name, (model, env) in variants.items():
             servers.MODEL = model  # Stack.start_rasa reads the module's MODEL
             urls[name] = stack.start_rasa(("--enable-api",), extra_env=env, wait=False)
-        stack.wait_all()
+    finally:
+        servers.MODEL = OUR_MODEL
+
+
+def latency_stage(b: Bench, models: dict[str, Path]) -> None:
+    """Both models side by side behind one action server: saturation runs and runs with think time."""
+
+    if "latency_servers" not in b.results:
+        start_latency_servers(b, models)
+        b.results["latency_servers"][0].wait_all()
+    stack, urls, db_url = b.results["latency_servers"]
+    all_checkins: dict[str, list[Checkin]] = {}
+    kinds = latency_kinds(b)
+    runs: dict[tuple[str, str, int], list[LatencySummary]] = {}
+    ratios: dict[tuple[str, int], list[float]] = {}
+    try:
         b.log("latency: " + ", ".join(f"{name} at {url}" for name, url in urls.items()))
         code = create_team(db_url)
         for name, url in urls.items():  # warm-up: one knowledge conversation + one check-in
@@ -443,7 +464,6 @@ def latency_stage(b: Bench, models: dict[str, Path]) -> None:
         memory["action server"] = vm_hwm_mb(stack.processes[0].pid)
         verified = {name: verify_checkins(db_url, cs, SECRET) for name, cs in all_checkins.items()}
     finally:
-        servers.MODEL = OUR_MODEL
         stack.stop()
     b.results["latency"] = {"runs": runs, "ratios": ratios, "where": where, "memory": memory}
 
@@ -604,26 +624,62 @@ def create_tracker_tables(url: str) -> None:
     engine.dispose()
 
 
-def scale_stage(b: Bench, model: Path) -> None:
+def start_scale_servers(b: Bench, model: Path) -> None:
+    """Action server + 2 Rasa processes on PostgreSQL (app data, trackers) and Redis (locks).
+
+    Stores (stack, urls, app database URL) in ``b.results["scale_servers"]`` and the schemas in
+    ``b.results["schemas"]``; the caller waits for them with ``stack.wait_all()``.
+    """
     import tests.servers as servers
 
-    pg, redis = services_up()
-    if not (pg and redis):
-        b.missing.append("scale-out: PostgreSQL (5432) or Redis (6379) not reachable")
-        return
     (app_schema, app_url), (tr_schema, tr_url) = pg_schema(), pg_schema()
+    b.results.setdefault("schemas", []).extend([app_schema, tr_schema])  # dropped at the end
     var = b.tmp / "scale"
     var.mkdir()
-    servers.MODEL = model
     stack = servers.Stack(var, app_url)
+    urls: list[str] = []
+    b.results["scale_servers"] = (stack, urls, app_url)  # stopped at the end, even after a failure
+    create_tracker_tables(tr_url)  # before the two processes, which would race to create them
+    stack.start(with_rasa=False, extra_env={"TRACKER_DB_URL": tr_url, "REDIS_URL": "redis://127.0.0.1:6379/0"})
+    servers.MODEL = model
+    try:
+        urls += [stack.start_rasa(wait=False), stack.start_rasa(wait=False)]
+    finally:
+        servers.MODEL = OUR_MODEL
+
+
+def start_servers(b: Bench, models: dict[str, Path], want) -> None:
+    """Phase A's last job: start the servers of the timing stages, so phase B spends no time loading."""
+    if want("latency"):
+        start_latency_servers(b, models)
+    if want("scale") and all(services_up()):
+        start_scale_servers(b, models["ours"])
+    for key in ("latency_servers", "scale_servers"):
+        if key in b.results:
+            b.results[key][0].wait_all()
+    b.log("servers for the timings are up")
+
+
+def stop_servers(b: Bench) -> None:
+    for key in ("latency_servers", "scale_servers"):
+        if key in b.results:
+            b.results[key][0].stop()
+    for schema in b.results.get("schemas", []):
+        drop_schema(schema)
+
+
+def scale_stage(b: Bench, model: Path) -> None:
+    if not all(services_up()):
+        b.missing.append("scale-out: PostgreSQL (5432) or Redis (6379) not reachable")
+        return
+    if "scale_servers" not in b.results:
+        start_scale_servers(b, model)
+        b.results["scale_servers"][0].wait_all()
+    stack, urls, app_url = b.results["scale_servers"]
     checkins = []
     ratios: dict[int, list[float]] = {}
     runs: dict[tuple[int, int], list[LatencySummary]] = {}
     try:
-        create_tracker_tables(tr_url)  # before the two processes, which would race to create them
-        stack.start(with_rasa=False, extra_env={"TRACKER_DB_URL": tr_url, "REDIS_URL": "redis://127.0.0.1:6379/0"})
-        urls = [stack.start_rasa(wait=False), stack.start_rasa(wait=False)]
-        stack.wait_all()
         b.log(f"scale-out: 2 Rasa processes up ({stack.env.get('LOCK_STORE_TYPE')} lock store, "
               f"{stack.env.get('TRACKER_DB_DIALECT')} tracker store)")  # fmt: skip
         code = create_team(app_url)
@@ -642,10 +698,7 @@ def scale_stage(b: Bench, model: Path) -> None:
                 ratios.setdefault(users, []).append(tp[2] / tp[1] if tp[1] else float("nan"))
         exact, problems = verify_checkins(app_url, checkins, SECRET)
     finally:
-        servers.MODEL = OUR_MODEL
         stack.stop()
-        drop_schema(app_schema)
-        drop_schema(tr_schema)
     rows = []
     for (n, users), rs in sorted(runs.items(), key=lambda kv: (kv[0][1], kv[0][0])):
         m = median_summary(rs)
@@ -762,7 +815,7 @@ def prepare_insights(b: Bench) -> None:
 
 
 def insights_env(b: Bench, url: str) -> dict[str, str]:
-    return {**os.environ, "DATABASE_URL": url, "VAR_DIR": str(b.tmp / "insights-var")}
+    return {**b.env, "DATABASE_URL": url, "VAR_DIR": str(b.tmp / "insights-var")}
 
 
 def measure_team(b: Bench, url: str, team_id: int) -> dict:
@@ -875,7 +928,7 @@ def default_model(b: Bench) -> tuple[Path | None, dict | None]:
     cmd = [str(BIN / "rasa"), "train", "--config", str(DEFAULT_CONFIG), "--out", str(DEFAULT_STORE),
            "--fixed-model-name", "default"]  # fmt: skip
     # an empty training cache: otherwise Rasa reuses cached components and the time means nothing
-    env = {**os.environ, "RASA_CACHE_DIRECTORY": str(b.tmp / "train-cache")}
+    env = {**b.env, "RASA_CACHE_DIRECTORY": str(b.tmp / "train-cache")}
     figures = timed_run(cmd, log, env=env, echo=lambda line: b.log(f"train default: {line}"))
     parts = training_parts(log.read_text(errors="replace"))
     meta = {"fingerprint": fingerprint, **figures, "nlu_s": parts.nlu_s, "policies_s": parts.policies_s,
@@ -931,7 +984,7 @@ def phase_a(b: Bench, training: bool, want) -> tuple[dict[str, Path], list[list[
 
     def score(name: str) -> None:
         b.log(f"NLU held-out: {name} model ...")
-        scores[name] = f1, oos, _ = heldout(models[name])
+        scores[name] = f1, oos, _ = heldout(models[name], b.env)
         b.log(f"NLU held-out: {name} macro-F1 {f1:.3f}, out-of-scope precision {oos:.3f}")
 
     def cross_validation(name: str, config: Path) -> None:
@@ -947,6 +1000,8 @@ def phase_a(b: Bench, training: bool, want) -> tuple[dict[str, Path], list[list[
         jobs.append(lambda: prepare_insights(b))
     if want("nlu"):
         jobs += [lambda name=name: score(name) for name in models]
+    if want("latency") or want("scale"):
+        jobs.append(lambda: start_servers(b, models, want))
     with ThreadPoolExecutor(max_workers=2) as pool:
         for future in [pool.submit(job) for job in jobs]:
             future.result()
@@ -957,8 +1012,8 @@ def phase_a(b: Bench, training: bool, want) -> tuple[dict[str, Path], list[list[
 
 
 # Seconds each timing stage takes on 2 cores (full plan): (fixed, per repeat). Measured by make bench:
-# latency = loading 3 Rasa processes + warm-up + 11 timed runs per repeat; scale = 2 Rasa + 4 runs.
-PHASE_B_S = {"latency": (60, 75), "scale": (70, 25), "insights": (40, 0)}
+# latency = warm-up + 11 timed runs per repeat; scale = warm-up + 4 runs (servers start in phase A).
+PHASE_B_S = {"latency": (15, 75), "scale": (15, 25), "insights": (40, 0)}
 
 
 def stage_need(b: Bench, stage: str) -> float:
@@ -1067,6 +1122,7 @@ def run(plan: Plan, quick: bool, only: set[str] | None = None, out: Path = REPOR
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text("\n".join(md).rstrip() + "\n")
         b.log(f"wrote {out}")
+        stop_servers(b)
         for db in b.results.get("insights_dbs", []):
             if db.schema:
                 drop_schema(db.schema)
