@@ -103,9 +103,9 @@ QUICK = Plan(8 * 60, (1, 3), (3,), (0.1, 0.3), 2.0, 1, 2.0, (3,), (2_000, 6_000)
 
 
 LOG_LOCK = threading.Lock()
-# For the jobs that run two at a time: one TensorFlow/OpenMP thread each. Measured on 2 cores, a
-# 2-fold CV of the default pipeline takes as long with one thread as with two (127 vs 131 s), and
-# two CVs side by side with two threads each slowed each other by ~40%; with one each, by ~3%.
+# For the jobs that run two at a time: one TensorFlow/OpenMP thread each. Measured on 2 cores: two
+# 2-fold CVs side by side slowed each other ~40% with two threads each, ~3% with one each. Alone,
+# a 5-fold CV of the default pipeline is faster on two threads (352 s vs ~490 s on one).
 ONE_THREAD = {"TF_INTRA_OP_PARALLELISM_THREADS": "1", "TF_INTER_OP_PARALLELISM_THREADS": "1", "OMP_NUM_THREADS": "1"}
 
 
@@ -768,7 +768,6 @@ class InsightsDb:
     label: str  # SQLite or PostgreSQL
     url: str
     size: int  # check-ins aimed for
-    schema: str = ""  # the PostgreSQL schema to drop afterwards
     team_ids: tuple[int, ...] = ()  # the extra 1-team seeds of TEAM_SIZES members (team-size scaling)
 
 
@@ -794,7 +793,9 @@ def prepare_insights(b: Bench) -> None:
     for label, sizes in backends:
         for size in sizes:
             schema, url = pg_schema() if label == "PostgreSQL" else ("", f"sqlite:///{b.tmp / f'insights-{size}.db'}")
-            dbs.append(InsightsDb(label, url, size, schema))
+            dbs.append(InsightsDb(label, url, size))
+            if schema:
+                b.results.setdefault("schemas", []).append(schema)  # dropped at the end
             env = insights_env(b, url)
             subprocess.run([sys.executable, "-m", "bot", "db", "upgrade", "--url", url], cwd=ROOT, env=env,
                            check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
@@ -1123,10 +1124,7 @@ def run(plan: Plan, quick: bool, only: set[str] | None = None, out: Path = REPOR
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text("\n".join(md).rstrip() + "\n")
         b.log(f"wrote {out}")
-        stop_servers(b)
-        for db in b.results.get("insights_dbs", []):
-            if db.schema:
-                drop_schema(db.schema)
+        stop_servers(b)  # and drops every PostgreSQL schema of the run
         shutil.rmtree(tmp, ignore_errors=True)
     return 0
 
