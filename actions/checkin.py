@@ -5,25 +5,22 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.common import metadata_team_code
+from actions.common import BackendAction, metadata_team_code
+from actions.forms import AnswerFormValidation, FormTexts
 from bot.services import checkin
 from bot.services.catalogue import Tool, dimension_labels
 from bot.services.teams import find_team
-from bot.storage.models import DIMENSIONS
-from bot.text.answers import Kind, parse_score, parse_yes_no
+from bot.text.answers import Answer, Kind, parse_score, parse_yes_no
+from bot.vocabulary import DIMENSIONS
 
 logger = logging.getLogger(__name__)
 
-#: Slot value for a question the person chose (or was allowed) to skip; stored as NULL.
-SKIPPED = "overgeslagen"
-#: After this many unclear answers to one question, it is skipped.
-MAX_UNCLEAR = 3
 #: After this many unclear team codes the check-in stops.
 MAX_BAD_CODES = 3
 
@@ -40,37 +37,25 @@ def reset_events(keep_team: bool = True) -> list[dict[str, Any]]:
     return events
 
 
-def _unclear(dispatcher: CollectingDispatcher, tracker: Tracker, slot: str) -> dict[str, Any]:
-    """Count an unclear answer: re-ask, then offer "Overslaan", then skip."""
-    count = int(tracker.get_slot("checkin_unclear") or 0) + 1
-    if count >= MAX_UNCLEAR:
-        dispatcher.utter_message(response="utter_checkin_skipped_auto")
-        return {slot: SKIPPED, **_RESET_COUNTERS}
-    if count == MAX_UNCLEAR - 1:
-        dispatcher.utter_message(response="utter_checkin_unclear_skip")
-        return {slot: None, "checkin_unclear": count, "checkin_offer_skip": True}
-    dispatcher.utter_message(response="utter_checkin_unclear")
-    return {slot: None, "checkin_unclear": count}
-
-
-class ValidateCheckinForm(FormValidationAction):
+class ValidateCheckinForm(AnswerFormValidation):
     """Reads the team code, consent and the five answers; "stop" ends the form."""
+
+    answer_slots = DIMENSIONS
+    stopped_slot = "checkin_stopped"
+    unclear_slot = "checkin_unclear"
+    offer_skip_slot = "checkin_offer_skip"
+    texts = FormTexts("utter_checkin_unclear", "utter_checkin_unclear_skip", "utter_checkin_skipped_auto")
 
     def name(self) -> str:
         return "validate_checkin_form"
 
-    async def required_slots(
-        self,
-        domain_slots: list[str],
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-    ) -> list[str]:
+    def parse(self, slot: str, text: str | None) -> Answer:
+        return parse_score(text, slot)
+
+    def finished(self, tracker: Tracker) -> bool:
         # Nothing more to ask once the person stopped or said no: the form ends and
         # action_checkin_submit says goodbye without storing anything.
-        if tracker.get_slot("checkin_stopped") or tracker.get_slot("consent") is False:
-            return []
-        return domain_slots
+        return super().finished(tracker) or tracker.get_slot("consent") is False
 
     async def extract_team_code(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -88,7 +73,7 @@ class ValidateCheckinForm(FormValidationAction):
         typed = tracker.get_slot("requested_slot") == "team_code"
         if typed and parse_score(value).kind is Kind.STOP:
             return {"team_code": None, "checkin_stopped": True}
-        team = find_team(value if isinstance(value, str) else None)
+        team = find_team(self.backend.uow(), value if isinstance(value, str) else None)
         if team is not None:
             return {"team_code": team.code, **_RESET_COUNTERS}
         if not typed:
@@ -113,37 +98,8 @@ class ValidateCheckinForm(FormValidationAction):
             dispatcher.utter_message(response="utter_consent_unclear")
         return {"consent": answer}
 
-    def _score(self, slot: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
-        if value is None:
-            # Not an answer: action_checkin_reset cleared the slot just before the form ran,
-            # and rasa_sdk hands every slot set since the last message to its validator.
-            return {}
-        answer = parse_score(value if isinstance(value, str) else None, slot)
-        if answer.kind is Kind.STOP:
-            return {slot: None, "checkin_stopped": True}
-        if answer.kind is Kind.SCORE:
-            return {slot: answer.value, **_RESET_COUNTERS}
-        if answer.kind is Kind.SKIP:
-            return {slot: SKIPPED, **_RESET_COUNTERS}
-        return _unclear(dispatcher, tracker, slot)
 
-    def validate_energie(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
-        return self._score("energie", value, dispatcher, tracker)
-
-    def validate_werkdruk(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
-        return self._score("werkdruk", value, dispatcher, tracker)
-
-    def validate_verbinding(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
-        return self._score("verbinding", value, dispatcher, tracker)
-
-    def validate_waardering(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
-        return self._score("waardering", value, dispatcher, tracker)
-
-    def validate_plezier(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
-        return self._score("plezier", value, dispatcher, tracker)
-
-
-class ActionCheckinReset(Action):
+class ActionCheckinReset(BackendAction):
     """Start every check-in clean (answers of an interrupted one are never reused)."""
 
     def name(self) -> str:
@@ -163,7 +119,16 @@ def format_tools(tools: list[Tool]) -> str:
     return "\n".join(lines)
 
 
-class ActionCheckinSubmit(Action):
+def given_scores(tracker: Tracker) -> dict[str, int | None]:
+    """The five answers in the conversation; SKIPPED and anything but a whole number is None."""
+    return {
+        d: v if isinstance(v, int) and not isinstance(v, bool) else None
+        for d in DIMENSIONS
+        for v in [tracker.get_slot(d)]
+    }
+
+
+class ActionCheckinSubmit(BackendAction):
     """Store the finished check-in, then reflect and suggest tools. Says "opgeslagen" only after a commit."""
 
     def name(self) -> str:
@@ -179,13 +144,11 @@ class ActionCheckinSubmit(Action):
             dispatcher.utter_message(response="utter_checkin_no_consent")
             return reset_events()
 
-        scores = {
-            d: v if isinstance(v, int) and not isinstance(v, bool) else None
-            for d in DIMENSIONS
-            for v in [tracker.get_slot(d)]
-        }
+        scores = given_scores(tracker)
         try:
-            result = checkin.save_checkin(tracker.sender_id, tracker.get_slot("team_code"), scores)
+            result = checkin.save_checkin(
+                self.backend.uow(), self.person(tracker), tracker.get_slot("team_code"), scores
+            )
         except checkin.UnknownTeam:
             dispatcher.utter_message(response="utter_team_code_unknown")
             return reset_events(keep_team=False)
@@ -210,11 +173,8 @@ class ActionCheckinSubmit(Action):
             dispatcher.utter_message(response="utter_checkin_all_good")
         if reflection.tools:
             dispatcher.utter_message(response="utter_checkin_tools", tools=format_tools(reflection.tools))
-        try:
-            if checkin.needs_care_pointer(tracker.sender_id, result.week):
-                dispatcher.utter_message(response="utter_checkin_care_pointer")
-        except SQLAlchemyError:
-            logger.exception("Reading earlier check-ins failed")
+        if result.care_pointer:
+            dispatcher.utter_message(response="utter_checkin_care_pointer")
         return reset_events()
 
 
@@ -227,7 +187,7 @@ def format_history(weeks: list[checkin.HistoryWeek]) -> str:
     return "\n".join(lines)
 
 
-class ActionCheckinHistory(Action):
+class ActionCheckinHistory(BackendAction):
     """Show the person their own recent weeks. Only ever their own: keyed by their pseudonym."""
 
     def name(self) -> str:
@@ -237,7 +197,7 @@ class ActionCheckinHistory(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         try:
-            weeks = checkin.history(tracker.sender_id)
+            weeks = checkin.history(self.backend.uow(), self.person(tracker))
         except SQLAlchemyError:
             logger.exception("Reading check-in history failed")
             dispatcher.utter_message(response="utter_action_failed")

@@ -1,25 +1,43 @@
-"""Small helpers shared by the action modules."""
+"""What every action module shares: the backend handed to each action, and the team code."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from rasa_sdk import Tracker
+from rasa_sdk import Action, Tracker
 
+from bot.backend import Backend
+from bot.services.pseudonym import person_key
 from bot.services.teams import find_team
+
+
+class BackendAction(Action):
+    """An action that runs use cases: the action server gives it the process's backend."""
+
+    def __init__(self, backend: Backend) -> None:
+        self.backend = backend
+
+    def person(self, tracker: Tracker) -> str:
+        """The pseudonym of the person in this conversation (see bot.services.pseudonym)."""
+        return person_key(tracker.sender_id, self.backend.settings.pseudonym_secret)
+
+
+def metadata_value(tracker: Tracker, key: str) -> str | None:
+    """A non-empty string the widget or REST client sent as message metadata ``key``, if any."""
+    metadata: Any = (tracker.latest_message or {}).get("metadata") or {}
+    value = metadata.get(key) if isinstance(metadata, dict) else None
+    return value if isinstance(value, str) and value.strip() else None
 
 
 def metadata_team_code(tracker: Tracker) -> str | None:
     """The team code the widget or REST client sent with the latest message, if any."""
-    metadata: Any = (tracker.latest_message or {}).get("metadata") or {}
-    code = metadata.get("team_code") if isinstance(metadata, dict) else None
-    return code if isinstance(code, str) and code.strip() else None
+    return metadata_value(tracker, "team_code")
 
 
-def known_team_code(tracker: Tracker) -> str | None:
+def known_team_code(backend: Backend, tracker: Tracker) -> str | None:
     """The conversation's team code (slot first, then message metadata) if it is a known team."""
     for code in (tracker.get_slot("team_code"), metadata_team_code(tracker)):
-        team = find_team(code) if code else None
+        team = find_team(backend.uow(), code) if code else None
         if team is not None:
             return team.code
     return None

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.common import BackendAction
 from bot.services.catalogue import intent_labels, topic_labels
 
 MAX_CANDIDATES = 3
@@ -33,7 +34,7 @@ def candidate_buttons(message: dict[str, Any]) -> list[dict[str, str]]:
     return buttons[:MAX_CANDIDATES]
 
 
-class ActionDefaultAskAffirmation(Action):
+class ActionDefaultAskAffirmation(BackendAction):
     """First stage of the two-stage fallback: "Bedoel je ...?" with the top candidates."""
 
     def name(self) -> str:

@@ -9,11 +9,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import known_team_code
+from actions.common import BackendAction, known_team_code
 from bot.services import feedback
 
 logger = logging.getLogger(__name__)
@@ -38,7 +38,7 @@ def maybe_ask(dispatcher: CollectingDispatcher, tracker: Tracker, topic: str) ->
     ]
 
 
-class ActionFeedback(Action):
+class ActionFeedback(BackendAction):
     """👍/👎 (buttons, or "ja"/"nee" typed right after the question): count it once."""
 
     def name(self) -> str:
@@ -64,7 +64,7 @@ class ActionFeedback(Action):
             dispatcher.utter_message(response="utter_feedback_al_gegeven")
             return [SlotSet("feedback_onderwerp", None)]
         try:
-            feedback.record(known_team_code(tracker), topic, helpful)
+            feedback.record(self.backend.uow(), known_team_code(self.backend, tracker), topic, helpful)
         except Exception:  # noqa: BLE001 - counting is best effort; the person still gets a reply
             logger.exception("Could not count feedback on %s", topic)
         dispatcher.utter_message(response="utter_feedback_dank" if helpful else "utter_feedback_wat_miste")

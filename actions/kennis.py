@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import known_team_code
+from actions.common import BackendAction, known_team_code
 from actions.feedback import maybe_ask
 from bot.services.catalogue import topic_labels
 from bot.services.topics import FALLBACK, OUT_OF_SCOPE, count_topic
@@ -16,15 +16,16 @@ from bot.services.topics import FALLBACK, OUT_OF_SCOPE, count_topic
 logger = logging.getLogger(__name__)
 
 
-def _count(tracker: Tracker, topic: str) -> None:
-    """Count a topic for the team; a database problem must never cost the user their answer."""
-    try:
-        count_topic(known_team_code(tracker), topic)
-    except Exception:  # noqa: BLE001 - counting is best effort, logged without user text
-        logger.exception("Could not count topic %s", topic)
+class CountingAction(BackendAction):
+    def count(self, tracker: Tracker, topic: str) -> None:
+        """Count a topic for the team; a database problem must never cost the user their answer."""
+        try:
+            count_topic(self.backend.uow(), known_team_code(self.backend, tracker), topic)
+        except Exception:  # noqa: BLE001 - counting is best effort, logged without user text
+            logger.exception("Could not count topic %s", topic)
 
 
-class ActionKennisVervolg(Action):
+class ActionKennisVervolg(CountingAction):
     """A follow-up button was clicked: give the answer of that topic and count it."""
 
     def name(self) -> str:
@@ -38,11 +39,11 @@ class ActionKennisVervolg(Action):
             dispatcher.utter_message(response="utter_default")
             return []
         dispatcher.utter_message(response=f"utter_kennis/{topic}")
-        _count(tracker, topic)
+        self.count(tracker, topic)
         return maybe_ask(dispatcher, tracker, topic)
 
 
-class ActionTelOnderwerp(Action):
+class ActionTelOnderwerp(CountingAction):
     """After a knowledge answer, out-of-scope reply or fallback: count it for the team.
 
     After a knowledge answer it may also ask "Had je hier iets aan?" (actions/feedback.py).
@@ -60,10 +61,10 @@ class ActionTelOnderwerp(Action):
             selected = (message.get("response_selector") or {}).get("kennis", {}).get("response", {})
             key = (selected.get("intent_response_key") or "").partition("/")[2]
             if key in topic_labels():
-                _count(tracker, key)
+                self.count(tracker, key)
                 return maybe_ask(dispatcher, tracker, key)
         elif intent == "out_of_scope":
-            _count(tracker, OUT_OF_SCOPE)
+            self.count(tracker, OUT_OF_SCOPE)
         elif intent == "nlu_fallback":
-            _count(tracker, FALLBACK)
+            self.count(tracker, FALLBACK)
         return []

@@ -5,19 +5,20 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
+from actions.common import BackendAction
 from bot.services import checkin
 from bot.text.answers import parse_yes_no
 
 logger = logging.getLogger(__name__)
 
 
-class ValidateDeleteForm(FormValidationAction):
+class ValidateDeleteForm(BackendAction, FormValidationAction):
     def name(self) -> str:
         return "validate_delete_form"
 
@@ -29,7 +30,7 @@ class ValidateDeleteForm(FormValidationAction):
         return {"delete_confirm": bool(answer)}
 
 
-class ActionDeleteMyData(Action):
+class ActionDeleteMyData(BackendAction):
     """Delete all check-ins of this person after they confirmed."""
 
     def name(self) -> str:
@@ -44,7 +45,7 @@ class ActionDeleteMyData(Action):
             dispatcher.utter_message(response="utter_delete_cancelled")
             return events
         try:
-            count = checkin.delete_all(tracker.sender_id)
+            count = checkin.delete_all(self.backend.uow(), self.person(tracker))
         except SQLAlchemyError:
             logger.exception("Deleting a person's check-ins failed")
             dispatcher.utter_message(response="utter_delete_failed")

@@ -1,26 +1,32 @@
 """``python -m actions.server``: rasa_sdk's action server, hardened.
 
 rasa_sdk 3.6 binds 0.0.0.0, has no authentication and on an error answers HTTP 500 with
-the whole request body (the conversation). This entry point uses rasa_sdk's own app and
-changes three things: it listens on 127.0.0.1 unless ACTION_SERVER_HOST says otherwise;
-every call except /health must carry the shared secret that Rasa sends (endpoints.yml,
-header X-Action-Token); and errors are answered without echoing the request.
+the whole request body (the conversation). This entry point runs rasa_sdk's executor in an
+app of its own: it listens on 127.0.0.1 unless ACTION_SERVER_HOST says otherwise; every
+call except /health must carry the shared secret that Rasa sends (endpoints.yml, header
+X-Action-Token); errors are answered without echoing the request; and every action is
+made once with the backend built here from this process's settings.
 """
 
 from __future__ import annotations
 
 import argparse
 import hmac
+import json
 import logging
 import os
 import traceback
+import zlib
 from pathlib import Path
 
-from rasa_sdk.endpoint import create_app
+from rasa_sdk.executor import ActionExecutor
+from rasa_sdk.interfaces import ActionExecutionRejection, ActionNotFoundException
 from sanic import Sanic, response
 from sanic.request import Request
 
-from bot.settings import get_settings
+from actions import all_actions
+from bot.backend import Backend
+from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -28,11 +34,40 @@ TOKEN_HEADER = "X-Action-Token"  # noqa: S105 - a header name, not a secret
 OPEN_PATHS = {"/health"}
 
 
-def create_secure_app(token: str) -> Sanic:
-    """rasa_sdk's Sanic app for the ``actions`` package, behind the shared secret."""
+def create_secure_app(settings: Settings, backend: Backend | None = None) -> Sanic:
+    """The action server's Sanic app: every action of the ``actions`` package, behind the shared secret."""
+    token = settings.action_server_token
     if not token:
         raise ValueError("The action server needs a token (ACTION_SERVER_TOKEN).")
-    app = create_app("actions", cors_origins=None)
+    backend = backend or Backend.from_settings(settings)
+    executor = ActionExecutor()
+    for action_class in all_actions():
+        executor.register_action(action_class(backend))
+    app = Sanic("welbevinden_actions", configure_logging=False)
+
+    @app.get("/health")
+    async def health(_request: Request):
+        return response.json({"status": "ok"})
+
+    @app.post("/webhook")
+    async def webhook(request: Request):
+        try:
+            body = request.body
+            if request.headers.get("Content-Encoding") == "deflate":  # RASA_COMPRESS_ACTION_SERVER_REQUEST
+                body = zlib.decompress(body)
+            action_call = json.loads(body)
+        except (ValueError, zlib.error):
+            action_call = None
+        if not isinstance(action_call, dict):
+            return response.json({"error": "bad request"}, status=400)
+        try:
+            result = await executor.run(action_call)
+        except ActionExecutionRejection as exc:  # a form rejected the message: Rasa predicts anew
+            return response.json({"error": exc.message, "action_name": exc.action_name}, status=400)
+        except ActionNotFoundException as exc:
+            logger.error("Unknown action %s", exc.action_name)
+            return response.json({"error": exc.message, "action_name": exc.action_name}, status=404)
+        return response.json(result)
 
     @app.middleware("request")
     async def require_token(request: Request):
@@ -62,7 +97,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default=os.environ.get("ACTION_SERVER_HOST", "127.0.0.1"))
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    app = create_secure_app(get_settings().action_server_token)
+    app = create_secure_app(Settings.from_env())
     logger.info("Action server on http://%s:%s", args.host, args.port)
     app.run(host=args.host, port=args.port, workers=1, access_log=False, motd=False)
 

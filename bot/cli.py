@@ -13,63 +13,78 @@ import sys
 import time
 from collections.abc import Callable
 
-Handler = Callable[[argparse.Namespace], int]
+from bot.backend import Backend
+
+Handler = Callable[[argparse.Namespace, Backend], int]
 
 
 def _print_json(value: object) -> None:
     print(json.dumps(value, ensure_ascii=False, indent=2, default=str))
 
 
-def cmd_db_upgrade(args: argparse.Namespace) -> int:
+def cmd_db_upgrade(args: argparse.Namespace, backend: Backend) -> int:
     from bot.storage.migrate import upgrade
 
-    upgrade(args.url)
+    upgrade(args.url or backend.settings.database_url)
     print("[db] database is up to date")
     return 0
 
 
-def cmd_db_revision(args: argparse.Namespace) -> int:
+def cmd_db_revision(args: argparse.Namespace, backend: Backend) -> int:
     from bot.storage.migrate import new_revision
 
-    new_revision(args.message)
+    new_revision(args.message, backend.settings.database_url)
     return 0
 
 
-def cmd_model_ensure(_args: argparse.Namespace) -> int:
+def cmd_model_ensure(_args: argparse.Namespace, backend: Backend) -> int:
     from bot.nlp_model import ensure_model
 
     print(f"[model] spaCy model: {ensure_model()}")
     return 0
 
 
-def cmd_team_create(args: argparse.Namespace) -> int:
+def cmd_team_create(args: argparse.Namespace, backend: Backend) -> int:
     from bot.services.teams import create_team
 
-    team = create_team(args.school, args.team, size=args.size)
+    team = create_team(backend.uow(), args.school, args.team, size=args.size)
     _print_json({"school": team.school_name, "team": team.name, "team_code": team.code, "size": team.size})
     return 0
 
 
-def cmd_team_rotate(args: argparse.Namespace) -> int:
-    from bot.services.teams import find_team, rotate_code
+def _team(backend: Backend, code: str):
+    """The team with this code; a LookupError (printed by main) when there is none."""
+    from bot.services.teams import find_team
 
-    team = find_team(args.code)
+    team = find_team(backend.uow(), code)
     if team is None:
-        print(f"Unknown team code {args.code!r}.", file=sys.stderr)
-        return 1
-    _print_json({"team": team.name, "team_code": rotate_code(team.id)})
+        raise LookupError(f"Unknown team code {code!r}. `python -m bot team list --school NAME` shows the codes.")
+    return team
+
+
+def _school_id(backend: Backend, name: str) -> int:
+    """The id of the school with this name; a LookupError (printed by main) when there is none."""
+    from bot.services.teams import find_school_id
+
+    school_id = find_school_id(backend.uow(), name)
+    if school_id is None:
+        raise LookupError(f"Unknown school {name!r}. Names must match exactly, as given to `team create`.")
+    return school_id
+
+
+def cmd_team_rotate(args: argparse.Namespace, backend: Backend) -> int:
+    from bot.services.teams import update_team
+
+    team = update_team(backend.uow(), _team(backend, args.code).id, rotate_code=True)
+    _print_json({"team": team.name, "team_code": team.code})
     return 0
 
 
-def cmd_team_list(args: argparse.Namespace) -> int:
-    from bot.services.teams import find_school_id, list_teams
-    from bot.settings import get_settings
+def cmd_team_list(args: argparse.Namespace, backend: Backend) -> int:
+    from bot.services.teams import list_teams
 
-    school_id = find_school_id(args.school)
-    if school_id is None:
-        print(f"Unknown school {args.school!r}.", file=sys.stderr)
-        return 1
-    base = get_settings().public_base_url
+    school_id = _school_id(backend, args.school)
+    base = backend.settings.public_base_url
     _print_json(
         [
             {
@@ -79,7 +94,7 @@ def cmd_team_list(args: argparse.Namespace) -> int:
                 "is_demo": t.is_demo,
                 "join_link": f"{base}/chat?team={t.code}",
             }
-            for t in list_teams(school_id)
+            for t in list_teams(backend.uow(), school_id)
         ]
     )
     return 0
@@ -96,11 +111,11 @@ def _read_password() -> tuple[str, bool]:
     return generate_password(), True
 
 
-def cmd_coordinator_create(args: argparse.Namespace) -> int:
+def cmd_coordinator_create(args: argparse.Namespace, backend: Backend) -> int:
     from bot.services.coordinators import create_coordinator
 
     password, generated = _read_password()
-    info = create_coordinator(args.school, args.email, password)
+    info = create_coordinator(backend.uow(), args.school, args.email, password)
     result = {"school": info.school_name, "email": info.email}
     if generated:
         result["password"] = password
@@ -109,15 +124,11 @@ def cmd_coordinator_create(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_insights(args: argparse.Namespace) -> int:
+def cmd_insights(args: argparse.Namespace, backend: Backend) -> int:
     from bot.services.signals import insights_json, team_insights
-    from bot.services.teams import find_team
 
-    team = find_team(args.team)
-    if team is None:
-        print(f"Unknown team code {args.team!r}.", file=sys.stderr)
-        return 1
-    data = insights_json(team_insights(team.id, n_weeks=args.weeks))
+    team = _team(backend, args.team)
+    data = insights_json(team_insights(backend.uow(), team.id, backend.settings.min_group, n_weeks=args.weeks))
     if args.json:
         _print_json(data)
         return 0
@@ -135,12 +146,12 @@ def cmd_insights(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_feedback(args: argparse.Namespace) -> int:
+def cmd_feedback(args: argparse.Namespace, backend: Backend) -> int:
     from bot.services.feedback import maintainer_report
 
     if args.weeks < 1:
         raise ValueError("--weeks must be 1 or more.")
-    data = maintainer_report(include_demo=args.include_demo, limit=args.limit, n_weeks=args.weeks)
+    data = maintainer_report(backend.uow(), include_demo=args.include_demo, limit=args.limit, n_weeks=args.weeks)
     if args.json:
         _print_json(data)
         return 0
@@ -155,7 +166,7 @@ def cmd_feedback(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_demo_seed(args: argparse.Namespace) -> int:
+def cmd_demo_seed(args: argparse.Namespace, backend: Backend) -> int:
     from bot.demo import demo_seed
 
     started = time.monotonic()
@@ -170,6 +181,7 @@ def cmd_demo_seed(args: argparse.Namespace) -> int:
         )
 
     result = demo_seed(
+        backend.uow(),
         args.teams,
         args.members,
         args.weeks,
@@ -191,11 +203,10 @@ def cmd_demo_seed(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_purge(args: argparse.Namespace) -> int:
+def cmd_purge(args: argparse.Namespace, backend: Backend) -> int:
     from bot.services.retention import purge_conversations
-    from bot.settings import get_settings
 
-    settings = get_settings()
+    settings = backend.settings
     days = args.days or settings.retention_days
     result = purge_conversations(settings.tracker_db_url, days)
     print(
@@ -205,13 +216,13 @@ def cmd_purge(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_serve(_args: argparse.Namespace) -> int:
+def cmd_serve(_args: argparse.Namespace, backend: Backend) -> int:
     from bot.serve import serve
 
-    return serve()
+    return serve(backend.settings)
 
 
-def cmd_assets(_args: argparse.Namespace) -> int:
+def cmd_assets(_args: argparse.Namespace, backend: Backend) -> int:
     from bot.web.assets import copy_vendor_assets
 
     for path in copy_vendor_assets():
@@ -219,7 +230,7 @@ def cmd_assets(_args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_eval(_args: argparse.Namespace) -> int:
+def cmd_eval(_args: argparse.Namespace, backend: Backend) -> int:
     from bot.evaluation import run_eval
 
     return run_eval()
@@ -303,12 +314,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from bot.settings import Settings
+
     args = build_parser().parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO, format="%(levelname)s %(name)s: %(message)s"
     )
+    backend = Backend.from_settings(Settings.from_env())
     try:
-        return args.func(args)
+        return args.func(args, backend)
     except (ValueError, LookupError) as exc:
         print(f"Error: {exc}", file=sys.stderr)
         return 1

@@ -17,24 +17,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import delete, func, insert, select
+from werkzeug.security import generate_password_hash
 
+from bot.backend import Backend
 from bot.services.catalogue import topic_labels
+from bot.services.coordinators import generate_password
 from bot.services.scan import clean_answers
 from bot.services.teams import new_code
 from bot.services.topics import FALLBACK, OUT_OF_SCOPE
-from bot.services.weeks import IsoWeek, last_weeks, this_week
-from bot.settings import Settings
-from bot.storage.db import get_engine, transaction
-from bot.storage.models import (
-    DIMENSIONS,
-    CheckIn,
-    FeedbackCount,
-    FundamentScan,
-    School,
-    Team,
-    TopicCount,
-)
+from bot.storage.models import School, Team
+from bot.storage.unit_of_work import UnitOfWork
+from bot.vocabulary import DIMENSIONS, IsoWeek, last_weeks, this_week
 
 DEMO_SCHOOL = "Demoschool De Regenboog (DEMO)"
 DEMO_TEAM = "Demoteam bovenbouw (DEMO)"
@@ -130,7 +123,7 @@ _DEMO_SCANS = (
 )  # fmt: skip
 
 
-def _insert_demo_story(team_ids: dict[str, int], until: IsoWeek) -> int:
+def _insert_demo_story(uow: UnitOfWork, team_ids: dict[str, int], until: IsoWeek) -> int:
     """Insert the scripted demo check-ins, topic and feedback counts; returns the number of check-ins."""
     weeks = last_weeks(8, until)
     rng = random.Random(2024)  # noqa: S311 - synthetic demo data, not security
@@ -172,27 +165,19 @@ def _insert_demo_story(team_ids: dict[str, int], until: IsoWeek) -> int:
                         "not_helpful": down,
                     }
                 )
-    with transaction() as session:
-        session.execute(insert(CheckIn.__table__), rows)
-        if topic_rows:
-            session.execute(insert(TopicCount.__table__), topic_rows)
-        if feedback_rows:
-            session.execute(insert(FeedbackCount.__table__), feedback_rows)
+    uow.checkins.add_many(rows)
+    uow.counters.add_many(topic_rows, feedback_rows)
     return len(rows)
 
 
-def _insert_demo_scans(school_id: int, until: IsoWeek) -> None:
+def _insert_demo_scans(uow: UnitOfWork, school_id: int, until: IsoWeek) -> None:
     """The demo school's two fundament-scans, on a Wednesday afternoon some weeks ago."""
     wednesday = datetime.combine(until.monday(), datetime.min.time(), timezone.utc) + timedelta(days=2, hours=14)
-    rows = [
-        {"school_id": school_id, "created_at": wednesday - timedelta(weeks=weeks_ago), **clean_answers(answers)}
-        for weeks_ago, answers in _DEMO_SCANS
-    ]
-    with transaction() as session:
-        session.execute(insert(FundamentScan.__table__), rows)
+    for weeks_ago, answers in _DEMO_SCANS:
+        uow.scans.add(school_id, clean_answers(answers), wednesday - timedelta(weeks=weeks_ago))
 
 
-def refresh_demo_data(until: IsoWeek | None = None) -> bool:
+def refresh_demo_data(uow: UnitOfWork, until: IsoWeek | None = None) -> bool:
     """Give the demo school two teams, 8 recent weeks of demo check-ins, 👍/👎 counts and two scans.
 
     Runs on every start: when this week has no demo check-ins yet (first start, or the
@@ -201,88 +186,60 @@ def refresh_demo_data(until: IsoWeek | None = None) -> bool:
     Returns True when data was written.
     """
     now = until or this_week()
-    with transaction() as session:
-        school = session.execute(
-            select(School).where(School.name == DEMO_SCHOOL, School.is_demo.is_(True))
-        ).scalar_one_or_none()
-        if school is None:
+    with uow:
+        school = uow.schools.named(DEMO_SCHOOL)
+        if school is None or not school.is_demo:
             return False
         teams = {t.name: t for t in school.teams if t.is_demo}
         if DEMO_TEAM not in teams:
             return False
         if DEMO_TEAM_2 not in teams:
-            second = Team(
-                school=school, name=DEMO_TEAM_2, code=new_code(), size=_DEMO_STORY[DEMO_TEAM_2]["size"], is_demo=True
-            )
-            session.add(second)
-            session.flush()
-            teams[DEMO_TEAM_2] = second
+            size = _DEMO_STORY[DEMO_TEAM_2]["size"]
+            teams[DEMO_TEAM_2] = uow.schools.add_team(school, DEMO_TEAM_2, new_code(), size, is_demo=True)
         team_ids = {name: teams[name].id for name in _DEMO_STORY}
-        current = session.execute(
-            select(func.count())
-            .select_from(CheckIn)
-            .where(
-                CheckIn.team_id == team_ids[DEMO_TEAM],
-                CheckIn.iso_year == now.year,
-                CheckIn.iso_week == now.week,
-                CheckIn.person_key.like(f"{DEMO_KEY_PREFIX}%"),
-            )
-        ).scalar_one()
-        if current:
+        if uow.checkins.count_with_prefix(team_ids[DEMO_TEAM], now, DEMO_KEY_PREFIX):
             return False
         ids = list(team_ids.values())
-        session.execute(
-            delete(CheckIn)
-            .where(CheckIn.team_id.in_(ids), CheckIn.person_key.like(f"{DEMO_KEY_PREFIX}%"))
-            .execution_options(synchronize_session=False)
-        )
-        for table in (TopicCount, FeedbackCount):
-            session.execute(delete(table).where(table.team_id.in_(ids)).execution_options(synchronize_session=False))
-        session.execute(
-            delete(FundamentScan)
-            .where(FundamentScan.school_id == school.id)
-            .execution_options(synchronize_session=False)
-        )
-        school_id = school.id
-    _insert_demo_story(team_ids, now)
-    _insert_demo_scans(school_id, now)
+        uow.checkins.delete_with_prefix(ids, DEMO_KEY_PREFIX)
+        uow.counters.delete_teams(ids)
+        uow.scans.delete_school(school.id)
+        _insert_demo_story(uow, team_ids, now)
+        _insert_demo_scans(uow, school.id, now)
+        uow.commit()
     return True
 
 
-def _demo_team_code() -> str | None:
-    with transaction() as session:
-        return session.execute(
-            select(Team.code).join(School).where(School.name == DEMO_SCHOOL, Team.name == DEMO_TEAM)
-        ).scalar_one_or_none()
-
-
-def ensure_demo(settings: Settings) -> str:
+def ensure_demo(backend: Backend) -> str:
     """On an empty database, create a clearly marked demo school, two teams and a coordinator.
 
     Also keeps the demo check-ins recent (see :func:`refresh_demo_data`), so the dashboard
     shows trends right away. Returns the text to print: how to try everything, or why
     nothing was created.
     """
+    settings = backend.settings
     if not settings.demo_data:
         return "[demo] DEMO_DATA is off: no demo data. Create a team with `python -m bot team create`."
     info_file = settings.var_dir / "demo.json"
-    with transaction() as session:
-        teams = session.execute(select(func.count()).select_from(Team)).scalar_one()
-    if teams == 0:
-        from bot.services.coordinators import create_coordinator, generate_password
-        from bot.services.teams import create_team
-
-        create_team(DEMO_SCHOOL, DEMO_TEAM, size=_DEMO_STORY[DEMO_TEAM]["size"], is_demo=True)
-        create_team(DEMO_SCHOOL, DEMO_TEAM_2, size=_DEMO_STORY[DEMO_TEAM_2]["size"], is_demo=True)
-        password = generate_password()
-        create_coordinator(DEMO_SCHOOL, DEMO_EMAIL, password, is_demo=True)
-        info_file.write_text(json.dumps({"email": DEMO_EMAIL, "password": password}))
-        info_file.chmod(0o600)
+    uow = backend.uow()
+    with uow:
+        if uow.schools.count_teams() == 0:
+            school = uow.schools.add(DEMO_SCHOOL, is_demo=True)
+            for name in (DEMO_TEAM, DEMO_TEAM_2):
+                uow.schools.add_team(school, name, new_code(), _DEMO_STORY[name]["size"], is_demo=True)
+            password = generate_password()
+            uow.coordinators.add(school, DEMO_EMAIL, generate_password_hash(password), is_demo=True)
+            uow.commit()
+            info_file.parent.mkdir(parents=True, exist_ok=True)
+            info_file.write_text(json.dumps({"email": DEMO_EMAIL, "password": password}))
+            info_file.chmod(0o600)
     if not info_file.exists():
         return "[demo] the database already has teams; no demo data created."
-    refresh_demo_data()
+    refresh_demo_data(uow)
     demo = json.loads(info_file.read_text())
-    code = _demo_team_code() or demo.get("team_code", "?")
+    with uow:
+        school = uow.schools.named(DEMO_SCHOOL)
+        team = uow.schools.team_named(school.id, DEMO_TEAM) if school else None
+        code = team.code if team else "?"
     base = settings.public_base_url
     return (
         "\n=== Try it (DEMO DATA, marked as such; turn off with DEMO_DATA=false) ===\n"
@@ -304,32 +261,26 @@ class SeedResult:
     seconds: float
 
 
-def _create_seed_teams(n_teams: int, members: int, seed: int, teams_per_school: int) -> list[int]:
+def _create_seed_teams(uow: UnitOfWork, n_teams: int, members: int, seed: int, teams_per_school: int) -> list[int]:
     """Create the demo schools and teams in one transaction; returns the team ids."""
     n_schools = -(-n_teams // teams_per_school)
     names = [f"Demo-seed {seed}: school {i + 1} (DEMO)" for i in range(n_schools)]
-    with transaction() as session:
-        taken = session.execute(select(School.name).where(School.name.in_(names))).scalars().first()
+    with uow:
+        taken = uow.schools.existing_names(names)
         if taken:
             raise ValueError(
-                f"School {taken!r} exists already: demo data with seed {seed} was made before; use another --seed."
+                f"School {taken[0]!r} exists already: demo data with seed {seed} was made before; use another --seed."
             )
-        schools = [School(name=name, is_demo=True) for name in names]
-        session.add_all(schools)
-        session.flush()
-        teams = [
-            Team(
-                school_id=schools[i // teams_per_school].id,
-                name=f"Team {i % teams_per_school + 1} (DEMO)",
-                code=new_code(),
-                size=members,
-                is_demo=True,
+        schools: list[School] = [uow.schools.add(name, is_demo=True) for name in names]
+        teams: list[Team] = [
+            uow.schools.add_team(
+                schools[i // teams_per_school], f"Team {i % teams_per_school + 1} (DEMO)", new_code(), members, True
             )
             for i in range(n_teams)
         ]
-        session.add_all(teams)
-        session.flush()
-        return [t.id for t in teams]
+        ids = [t.id for t in teams]
+        uow.commit()
+    return ids
 
 
 def _team_rows(rng: random.Random, team_id: int, seed: int, members: int, weeks: list[IsoWeek]):
@@ -370,6 +321,7 @@ def _topic_rows(rng: random.Random, team_id: int, weeks: list[IsoWeek], topics: 
 
 
 def demo_seed(
+    uow: UnitOfWork,
     n_teams: int,
     members: int,
     n_weeks: int,
@@ -381,7 +333,7 @@ def demo_seed(
 ) -> SeedResult:
     """Fill the database with realistic synthetic check-ins and topic counts (all marked demo).
 
-    Inserts with Core ``executemany`` in batches of ``batch_size`` rows, one transaction
+    Inserts with ``executemany`` in batches of ``batch_size`` rows, one transaction
     per batch; ``progress(teams_done, teams_total, checkins_so_far)`` is called per batch.
     """
     if min(n_teams, members, n_weeks, teams_per_school, batch_size) < 1:
@@ -389,22 +341,18 @@ def demo_seed(
     started = time.monotonic()
     rng = random.Random(seed)  # noqa: S311 - synthetic demo data, not security
     weeks = last_weeks(n_weeks, until)
-    team_ids = _create_seed_teams(n_teams, members, seed, teams_per_school)
+    team_ids = _create_seed_teams(uow, n_teams, members, seed, teams_per_school)
     topics = sorted(topic_labels())
     checkins = topic_total = 0
     batch: list[dict] = []
     topic_batch: list[dict] = []
 
-    engine = get_engine()
-
     def flush() -> None:
         nonlocal checkins, topic_total
-        # Core executemany on a plain connection: batched INSERT ... VALUES on PostgreSQL.
-        with engine.begin() as conn:
-            if batch:
-                conn.execute(insert(CheckIn.__table__), batch)
-            if topic_batch:
-                conn.execute(insert(TopicCount.__table__), topic_batch)
+        with uow:
+            uow.checkins.add_many(batch)
+            uow.counters.add_many(topic_batch)
+            uow.commit()
         checkins += len(batch)
         topic_total += len(topic_batch)
         batch.clear()

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
-import os
 import uuid
 from collections.abc import Awaitable, Callable
 from functools import lru_cache
@@ -27,25 +26,33 @@ from rasa.core.channels.rest import RestInput
 from rasa.core.channels.socketio import SocketIOInput
 
 from bot import rasa_speedups
-
-if os.environ.get("RASA_SPEEDUPS", "1") != "0":  # 0: off, for the benchmark's A/B or an upgrade check
-    rasa_speedups.install()  # Rasa imports this module at start-up (credentials.yml)
+from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
 
 FAILURE_RESPONSE = "utter_action_failed"
-DOMAIN_FILE = Path(__file__).resolve().parent.parent / "domain.yml"
+DOMAIN_DIR = Path(__file__).resolve().parent.parent / "domain"
 
 
-def reply_timeout() -> float:
-    return float(os.environ.get("REPLY_TIMEOUT_SECONDS", "9"))
+def start_up() -> Settings:
+    """Rasa's side of the settings, read when Rasa registers these channels (before the model loads).
+
+    Also installs the measured Rasa fixes unless RASA_SPEEDUPS=0 (for an A/B or after an upgrade).
+    """
+    settings = Settings.from_env()
+    if settings.rasa_speedups:
+        rasa_speedups.install()
+    return settings
 
 
 @lru_cache(maxsize=1)
 def failure_text() -> str:
-    """The Dutch failure message, read once from domain.yml (all bot text lives there)."""
-    domain = yaml.safe_load(DOMAIN_FILE.read_text(encoding="utf-8"))
-    return domain["responses"][FAILURE_RESPONSE][0]["text"]
+    """The Dutch failure message, read once from the domain/ directory (all bot text lives there)."""
+    for path in sorted(DOMAIN_DIR.rglob("*.yml")):
+        responses = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("responses") or {}
+        if FAILURE_RESPONSE in responses:
+            return responses[FAILURE_RESPONSE][0]["text"]
+    raise LookupError(f"{FAILURE_RESPONSE} is not defined in {DOMAIN_DIR}")
 
 
 class CountingOutputChannel(OutputChannel):
@@ -75,9 +82,11 @@ def _log_late_failure(task: asyncio.Future) -> None:
 
 
 def guarded(
-    on_new_message: Callable[[UserMessage], Awaitable[Any]], require_uuid_sender: bool = False
+    on_new_message: Callable[[UserMessage], Awaitable[Any]],
+    reply_timeout: float,
+    require_uuid_sender: bool = False,
 ) -> Callable[[UserMessage], Awaitable[None]]:
-    """Wrap Rasa's message handler: bounded in time, and never silent."""
+    """Wrap Rasa's message handler: bounded in time (``reply_timeout`` seconds), and never silent."""
 
     async def handle(message: UserMessage) -> None:
         if require_uuid_sender and not is_session_id(message.sender_id):
@@ -89,14 +98,12 @@ def guarded(
         # Not cancelled on time-out: a message still being handled (a busy server) must
         # finish, or the conversation would lose its place (e.g. in the check-in form).
         task = asyncio.ensure_future(on_new_message(message))
-        done, _ = await asyncio.wait({task}, timeout=reply_timeout())
+        done, _ = await asyncio.wait({task}, timeout=reply_timeout)
         if task in done:
             if not task.cancelled() and task.exception() is not None:
                 logger.error("Handling a message failed: %s", type(task.exception()).__name__)
         else:
-            logger.error(
-                "No reply within %.0f s (server busy or action server slow); still handling it", reply_timeout()
-            )
+            logger.error("No reply within %.0f s (server busy or action server slow); still handling it", reply_timeout)
             task.add_done_callback(_log_late_failure)
         if counting.sent == 0:
             await counting.inner.send_response(message.sender_id, {"text": failure_text()})
@@ -108,7 +115,8 @@ class GuardedRestInput(RestInput):
     """Rasa's REST channel (/webhooks/rest/webhook), never silent."""
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]):
-        return super().blueprint(guarded(on_new_message))
+        settings = start_up()
+        return super().blueprint(guarded(on_new_message, settings.reply_timeout_seconds))
 
 
 class GuardedSocketIOInput(SocketIOInput):
@@ -121,7 +129,9 @@ class GuardedSocketIOInput(SocketIOInput):
     """
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]):
-        blueprint = super().blueprint(guarded(on_new_message, require_uuid_sender=self.session_persistence))
+        settings = start_up()
+        handler = guarded(on_new_message, settings.reply_timeout_seconds, require_uuid_sender=self.session_persistence)
+        blueprint = super().blueprint(handler)
         sio = self.sio
 
         @sio.on("session_request", namespace=self.namespace)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from bot.settings import PROJECT_ROOT, Settings, get_settings
+from bot.settings import PROJECT_ROOT, Settings
 
 MODEL_PATH = PROJECT_ROOT / "models" / "current.tar.gz"
 BIN = Path(sys.executable).parent
@@ -113,7 +113,7 @@ def services(settings: Settings) -> list[Service]:
                 f"--host={settings.web_host}",
                 f"--port={settings.web_port}",
                 "--call",
-                "bot.web.app:create_app",
+                "bot.web.app:from_env",
             ],
             f"http://127.0.0.1:{settings.web_port}/healthz",
         ),
@@ -141,9 +141,8 @@ def _stop(running: list[Service]) -> None:
                 service.process.kill()
 
 
-def serve(wait_timeout: float = 300.0) -> int:
+def serve(settings: Settings, wait_timeout: float = 300.0) -> int:
     """Start all three services, print how to try them, and wait until Ctrl-C."""
-    settings = get_settings()
     if not MODEL_PATH.exists():
         print(f"No trained model at {MODEL_PATH}. Run `make run` (it trains) or `make train`.", file=sys.stderr)
         return 1
@@ -185,9 +184,10 @@ def serve(wait_timeout: float = 300.0) -> int:
         time.sleep(0.5)
 
     if not stopping:
+        from bot.backend import Backend
         from bot.demo import ensure_demo
 
-        print(ensure_demo(settings), flush=True)
+        print(ensure_demo(Backend.from_settings(settings)), flush=True)
         print("[serve] all running. Press Ctrl-C to stop.", flush=True)
     exit_code = 0
     while not stopping:

@@ -1,5 +1,8 @@
 """One place for configuration, read from environment variables with safe local defaults.
 
+Each entry point (web app, action server, CLI, Rasa components, benchmarks) calls
+``Settings.from_env()`` once and hands the result down; nothing fetches it from a global.
+
 Secrets that are not given in the environment are generated once and kept in
 ``var/secrets.json`` (mode 0600), so a fresh checkout runs without set-up and
 nothing secret lives in git.
@@ -10,8 +13,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
-from dataclasses import dataclass, field
-from functools import lru_cache
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -37,6 +39,16 @@ def _env_int(name: str, default: int) -> int:
         return int(value)
     except ValueError as exc:
         raise SystemExit(f"Setting {name} must be a whole number, got {value!r}.") from exc
+
+
+def _env_float(name: str, default: float) -> float:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return float(value)
+    except ValueError as exc:
+        raise SystemExit(f"Setting {name} must be a number of seconds, got {value!r}.") from exc
 
 
 def _load_or_create_secrets(var_dir: Path) -> dict[str, str]:
@@ -78,6 +90,10 @@ class Settings:
     secure_cookies: bool
     #: Address people use to reach the web app: join links and widget snippets start with it.
     public_base_url: str = "http://localhost:8000"
+    #: Seconds before a stuck message gets the friendly failure text (bot/rasa_channels.py).
+    reply_timeout_seconds: float = 9.0
+    #: Install the measured Rasa fixes of bot/rasa_speedups.py (off: Rasa as shipped).
+    rasa_speedups: bool = True
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -101,10 +117,12 @@ class Settings:
             web_port=_env_int("WEB_PORT", 8000),
             secure_cookies=_env_bool("SECURE_COOKIES", False),
             public_base_url=(os.environ.get("PUBLIC_BASE_URL") or "http://localhost:8000").rstrip("/"),
+            reply_timeout_seconds=_env_float("REPLY_TIMEOUT_SECONDS", 9.0),
+            rasa_speedups=_env_bool("RASA_SPEEDUPS", True),
         )
 
-
-@lru_cache(maxsize=1)
-def get_settings() -> Settings:
-    """Settings of this process, read once on first use (never at import time)."""
-    return Settings.from_env()
+    def with_changes(self, **changes: object) -> "Settings":
+        """A copy with some settings changed (tests, benchmarks)."""
+        if "min_group" in changes:
+            changes["min_group"] = max(MIN_GROUP_FLOOR, int(changes["min_group"]))  # type: ignore[arg-type]
+        return replace(self, **changes)

@@ -1,5 +1,9 @@
 """Shared fixtures: a fresh, migrated database per test on real SQLite or PostgreSQL.
 
+``settings`` are this test's own (var/ directory, secrets, SQLite file); ``backend`` is
+what an entry point would build from them, on a migrated database; ``any_backend`` runs
+the same test on SQLite and on PostgreSQL. Nothing global is cached, so nothing is reset.
+
 PostgreSQL tests use TEST_POSTGRES_URL (default: the local server at 127.0.0.1:5432,
 database ``test``) and are skipped with a clear message only when no server answers.
 """
@@ -14,29 +18,26 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from bot.backend import Backend
+from bot.settings import Settings
+from bot.storage.unit_of_work import UnitOfWork
+
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
 
 
-def _reset_caches() -> None:
-    from bot.services import catalogue
-    from bot.settings import get_settings
-    from bot.storage import db
-
-    get_settings.cache_clear()
-    db.get_engine.cache_clear()
-    db._session_factory.cache_clear()
-    catalogue.load_tools.cache_clear()
-
-
 @pytest.fixture(autouse=True)
-def isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """Every test gets its own var/ directory, secrets and SQLite database."""
+def isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own var/ directory, secrets and SQLite database (in the environment)."""
     monkeypatch.setenv("VAR_DIR", str(tmp_path / "var"))
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'var' / 'test.db'}")
     monkeypatch.setenv("PSEUDONYM_SECRET", "test-pseudonym-secret")
-    _reset_caches()
-    yield tmp_path / "var"
-    _reset_caches()
+    return tmp_path / "var"
+
+
+@pytest.fixture
+def settings(isolated_settings: Path) -> Settings:
+    """This test's settings, read from its environment as an entry point would."""
+    return Settings.from_env()
 
 
 def postgres_available() -> bool:
@@ -76,13 +77,25 @@ def _drop_postgres_schema(base_url: str, schema: str) -> None:
 
 
 @pytest.fixture
-def db(isolated_settings: Path) -> str:
-    """A migrated SQLite database (the default DATABASE_URL of this test)."""
+def db(settings: Settings) -> str:
+    """A migrated SQLite database (the DATABASE_URL of this test)."""
     from bot.storage.migrate import upgrade
 
-    url = os.environ["DATABASE_URL"]
-    upgrade(url)
-    return url
+    upgrade(settings.database_url)
+    return settings.database_url
+
+
+@pytest.fixture
+def backend(db: str, settings: Settings) -> Iterator[Backend]:
+    """Settings and a migrated SQLite database, as the web app or the action server holds them."""
+    built = Backend.from_settings(settings)
+    yield built
+    built.database.dispose()
+
+
+@pytest.fixture
+def uow(backend: Backend) -> UnitOfWork:
+    return backend.uow()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -98,13 +111,17 @@ def any_db(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, isol
     base = request.getfixturevalue("postgres_url")
     schema, url = _fresh_postgres_schema(base)
     monkeypatch.setenv("DATABASE_URL", url)
-    _reset_caches()
     try:
         upgrade(url)
         yield url
     finally:
-        from bot.storage import db as db_module
-
-        db_module.get_engine(url).dispose()
-        _reset_caches()
         _drop_postgres_schema(base, schema)
+
+
+@pytest.fixture
+def any_backend(any_db: str) -> Iterator[Backend]:
+    """A backend on a migrated SQLite database and, as a second run, on PostgreSQL."""
+    built = Backend.from_settings(Settings.from_env())
+    assert built.settings.database_url == any_db
+    yield built
+    built.database.dispose()

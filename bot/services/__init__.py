@@ -1,1 +1,1 @@
-"""Use cases. Each public function opens its own transaction and takes plain values."""
+"""Use cases. Each public function takes a unit of work and plain values and returns plain values."""

@@ -8,10 +8,9 @@ from pathlib import Path
 
 import yaml
 
-from bot.storage.models import DIMENSIONS
+from bot.vocabulary import DIMENSIONS, LEVELS
 
 CATALOGUE_DIR = Path(__file__).resolve().parent.parent / "catalogue"
-LEVELS = ("groen", "geel", "rood")
 AUDIENCES = ("leraar", "team", "leiding")
 #: Scores at or below this are a point of attention; at or above STRONG a strength.
 LOW = 2

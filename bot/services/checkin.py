@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from bot.services.catalogue import LOW, STRONG, Tool, tools_for
-from bot.services.pseudonym import person_key
-from bot.services.teams import find_team
-from bot.services.weeks import IsoWeek, this_week
-from bot.storage.db import transaction
-from bot.storage.models import DIMENSIONS, CheckIn
+from bot.services.teams import normalize_code
+from bot.storage.models import CheckIn
+from bot.storage.unit_of_work import UnitOfWork
+from bot.vocabulary import DIMENSIONS, IsoWeek, this_week
 
 Scores = dict[str, "int | None"]
 
@@ -21,6 +19,8 @@ Scores = dict[str, "int | None"]
 class SaveResult:
     week: IsoWeek
     replaced: bool
+    #: The person's check-ins in this week and the week before had very low energie or plezier.
+    care_pointer: bool = False
 
 
 @dataclass(frozen=True)
@@ -46,44 +46,42 @@ def clean_scores(scores: Scores) -> Scores:
     return cleaned
 
 
-def save_checkin(sender_id: str, team_code: str, scores: Scores, week: IsoWeek | None = None) -> SaveResult | None:
+def save_checkin(
+    uow: UnitOfWork, person_key: str, team_code: str | None, scores: Scores, week: IsoWeek | None = None
+) -> SaveResult | None:
     """Store one check-in; a second one in the same ISO week replaces the first.
 
-    Returns None (and stores nothing) when every question was skipped.
+    Looking up the team, writing the answers and reading the earlier weeks for the care
+    pointer happen in one transaction. Returns None (and stores nothing) when every
+    question was skipped.
     """
     cleaned = clean_scores(scores)
     if all(v is None for v in cleaned.values()):
         return None
-    team = find_team(team_code)
-    if team is None:
-        raise UnknownTeam(team_code)
     when = week or this_week()
-    key = person_key(sender_id)
     try:
-        return _upsert(team.id, key, when, cleaned)
+        return _save(uow, person_key, team_code, cleaned, when)
     except IntegrityError:
         # Two saves of the same person raced; the other one inserted first. Update it.
-        return _upsert(team.id, key, when, cleaned)
+        return _save(uow, person_key, team_code, cleaned, when)
 
 
-def _upsert(team_id: int, key: str, when: IsoWeek, scores: Scores) -> SaveResult:
-    with transaction() as session:
-        row = session.execute(
-            select(CheckIn).where(
-                CheckIn.team_id == team_id,
-                CheckIn.person_key == key,
-                CheckIn.iso_year == when.year,
-                CheckIn.iso_week == when.week,
-            )
-        ).scalar_one_or_none()
+def _save(uow: UnitOfWork, key: str, team_code: str | None, scores: Scores, when: IsoWeek) -> SaveResult:
+    code = normalize_code(team_code)
+    with uow:
+        team = uow.schools.team_with_code(code) if code else None
+        if team is None:
+            raise UnknownTeam(team_code)
+        row = uow.checkins.get(team.id, key, when)
         replaced = row is not None
         if row is None:
-            row = CheckIn(team_id=team_id, person_key=key, iso_year=when.year, iso_week=when.week)
-            session.add(row)
+            row = CheckIn(team_id=team.id, person_key=key, iso_year=when.year, iso_week=when.week)
         for dim, value in scores.items():
             setattr(row, dim, value)
-        session.flush()
-    return SaveResult(week=when, replaced=replaced)
+        uow.checkins.add(row)
+        care = _needs_care(uow, key, when)
+        uow.commit()
+    return SaveResult(week=when, replaced=replaced, care_pointer=care)
 
 
 def reflect(scores: Scores) -> Reflection:
@@ -101,23 +99,14 @@ def reflect(scores: Scores) -> Reflection:
     return Reflection(strength, attention, given[worst] if attention else None, tools)
 
 
-def needs_care_pointer(sender_id: str, week: IsoWeek | None = None) -> bool:
+def _needs_care(uow: UnitOfWork, key: str, now: IsoWeek) -> bool:
     """True when energie or plezier was very low (<= LOW) this week and the week before."""
-    key = person_key(sender_id)
-    now = week or this_week()
-    weeks = [now, now.previous()]
-    with transaction() as session:
-        rows = session.execute(
-            select(CheckIn.iso_year, CheckIn.iso_week, CheckIn.energie, CheckIn.plezier).where(
-                CheckIn.person_key == key
-            )
-        ).all()
     low_weeks = {
-        IsoWeek(r.iso_year, r.iso_week)
-        for r in rows
-        if (r.energie is not None and r.energie <= LOW) or (r.plezier is not None and r.plezier <= LOW)
+        IsoWeek(c.iso_year, c.iso_week)
+        for c, _team in uow.checkins.of_person(key)
+        if (c.energie is not None and c.energie <= LOW) or (c.plezier is not None and c.plezier <= LOW)
     }
-    return all(w in low_weeks for w in weeks)
+    return {now, now.previous()} <= low_weeks
 
 
 @dataclass(frozen=True)
@@ -127,27 +116,19 @@ class HistoryWeek:
     scores: Scores
 
 
-def history(sender_id: str, limit: int = 8) -> list[HistoryWeek]:
+def history(uow: UnitOfWork, person_key: str, limit: int = 8) -> list[HistoryWeek]:
     """The person's own most recent check-ins, newest first (only ever shown to them)."""
-    from bot.storage.models import Team
-
-    key = person_key(sender_id)
-    with transaction() as session:
-        rows = session.execute(
-            select(CheckIn, Team.name)
-            .join(Team, Team.id == CheckIn.team_id)
-            .where(CheckIn.person_key == key)
-            .order_by(CheckIn.iso_year.desc(), CheckIn.iso_week.desc())
-            .limit(limit)
-        ).all()
-    return [
-        HistoryWeek(IsoWeek(c.iso_year, c.iso_week), name, {d: getattr(c, d) for d in DIMENSIONS}) for c, name in rows
-    ]
+    with uow:
+        rows = uow.checkins.of_person(person_key, limit=limit)
+        return [
+            HistoryWeek(IsoWeek(c.iso_year, c.iso_week), name, {d: getattr(c, d) for d in DIMENSIONS})
+            for c, name in rows
+        ]
 
 
-def delete_all(sender_id: str) -> int:
+def delete_all(uow: UnitOfWork, person_key: str) -> int:
     """Delete every check-in of this person; returns how many were removed."""
-    key = person_key(sender_id)
-    with transaction() as session:
-        result = session.execute(delete(CheckIn).where(CheckIn.person_key == key))
-        return result.rowcount or 0
+    with uow:
+        count = uow.checkins.delete_person(person_key)
+        uow.commit()
+    return count

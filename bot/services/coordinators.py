@@ -6,12 +6,11 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from bot.services.teams import get_or_create_school
-from bot.storage.db import transaction
+from bot.services.teams import school_for
 from bot.storage.models import Coordinator
+from bot.storage.unit_of_work import UnitOfWork
 
 MIN_PASSWORD_LENGTH = 12
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -32,42 +31,41 @@ def generate_password() -> str:
     return secrets.token_urlsafe(12)
 
 
-def create_coordinator(school: str, email: str, password: str, is_demo: bool = False) -> CoordinatorInfo:
+def _info(row: Coordinator) -> CoordinatorInfo:
+    return CoordinatorInfo(row.id, row.email, row.school.id, row.school.name, bool(row.is_demo))
+
+
+def create_coordinator(
+    uow: UnitOfWork, school: str, email: str, password: str, is_demo: bool = False
+) -> CoordinatorInfo:
     """Create a coordinator for ``school`` (created when new)."""
     email = email.strip().lower()
     if not _EMAIL_RE.match(email):
         raise ValueError(f"{email!r} is not an e-mail address.")
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValueError(f"The password needs at least {MIN_PASSWORD_LENGTH} characters.")
-    with transaction() as session:
-        if session.execute(select(Coordinator).where(Coordinator.email == email)).scalar_one_or_none():
+    with uow:
+        if uow.coordinators.with_email(email) is not None:
             raise ValueError(f"A coordinator with e-mail {email} already exists.")
-        school_row = get_or_create_school(session, school.strip(), is_demo=is_demo)
-        row = Coordinator(
-            school=school_row, email=email, password_hash=generate_password_hash(password), is_demo=is_demo
-        )
-        session.add(row)
-        session.flush()
-        return CoordinatorInfo(row.id, row.email, school_row.id, school_row.name, row.is_demo)
+        school_row = school_for(uow, school.strip(), is_demo=is_demo)
+        info = _info(uow.coordinators.add(school_row, email, generate_password_hash(password), is_demo=is_demo))
+        uow.commit()
+    return info
 
 
-def authenticate(email: str, password: str) -> CoordinatorInfo | None:
+def authenticate(uow: UnitOfWork, email: str, password: str) -> CoordinatorInfo | None:
     """The coordinator with these credentials, or None (same work whether the e-mail exists)."""
-    with transaction() as session:
-        row = session.execute(
-            select(Coordinator).where(Coordinator.email == (email or "").strip().lower())
-        ).scalar_one_or_none()
+    with uow:
+        row = uow.coordinators.with_email((email or "").strip().lower())
         if row is None:
             check_password_hash(_DUMMY_HASH, password or "")
             return None
         if not check_password_hash(row.password_hash, password or ""):
             return None
-        return CoordinatorInfo(row.id, row.email, row.school_id, row.school.name, row.is_demo)
+        return _info(row)
 
 
-def get_coordinator(coordinator_id: int) -> CoordinatorInfo | None:
-    with transaction() as session:
-        row = session.get(Coordinator, coordinator_id)
-        if row is None:
-            return None
-        return CoordinatorInfo(row.id, row.email, row.school_id, row.school.name, row.is_demo)
+def get_coordinator(uow: UnitOfWork, coordinator_id: int) -> CoordinatorInfo | None:
+    with uow:
+        row = uow.coordinators.get(coordinator_id)
+        return _info(row) if row else None

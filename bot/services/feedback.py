@@ -8,17 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
-from sqlalchemy.dialects import postgresql, sqlite
-
 from bot.services.catalogue import topic_labels
-from bot.services.signals import weeks_clause
-from bot.services.teams import find_team
+from bot.services.teams import normalize_code
 from bot.services.topics import FALLBACK, OUT_OF_SCOPE
-from bot.services.weeks import IsoWeek, last_weeks, this_week
-from bot.settings import get_settings
-from bot.storage.db import transaction
-from bot.storage.models import FeedbackCount, Team, TopicCount
+from bot.storage.unit_of_work import UnitOfWork
+from bot.vocabulary import IsoWeek, last_weeks, this_week
 
 #: Ask after the first knowledge answer of a conversation, then after every third.
 ASK_EVERY = 3
@@ -41,30 +35,17 @@ def should_ask(topic: str, asked: list[str], answers_since_ask: int) -> bool:
     return not asked or answers_since_ask + 1 >= ASK_EVERY
 
 
-def record(team_code: str | None, topic: str, helpful: bool, week: IsoWeek | None = None) -> bool:
+def record(uow: UnitOfWork, team_code: str | None, topic: str, helpful: bool, week: IsoWeek | None = None) -> bool:
     """Count one 👍 or 👎 for the team's topic; False (nothing stored) for an unknown team or topic."""
-    if topic not in topic_labels():
+    code = normalize_code(team_code)
+    if topic not in topic_labels() or code is None:
         return False
-    team = find_team(team_code)
-    if team is None:
-        return False
-    when = week or this_week()
-    column = "helpful" if helpful else "not_helpful"
-    with transaction() as session:
-        insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
-        stmt = insert(FeedbackCount).values(
-            team_id=team.id,
-            iso_year=when.year,
-            iso_week=when.week,
-            topic=topic,
-            helpful=int(helpful),
-            not_helpful=int(not helpful),
-        )
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["team_id", "iso_year", "iso_week", "topic"],
-            set_={column: getattr(FeedbackCount, column) + 1},
-        )
-        session.execute(stmt)
+    with uow:
+        team = uow.schools.team_with_code(code)
+        if team is None:
+            return False
+        uow.counters.count_feedback(team.id, week or this_week(), topic, helpful)
+        uow.commit()
     return True
 
 
@@ -94,54 +75,35 @@ class SchoolFeedback:
     hidden_topics: int
 
 
-def _totals(session, weeks: list[IsoWeek], team_filter) -> dict[str, tuple[int, int]]:
-    rows = session.execute(
-        select(FeedbackCount.topic, func.sum(FeedbackCount.helpful), func.sum(FeedbackCount.not_helpful))
-        .join(Team, Team.id == FeedbackCount.team_id)
-        .where(team_filter, weeks_clause(weeks, FeedbackCount))
-        .group_by(FeedbackCount.topic)
-    ).all()
-    return {topic: (int(up or 0), int(down or 0)) for topic, up, down in rows}
-
-
 def _figures(totals: dict[str, tuple[int, int]]) -> list[TopicFeedback]:
     labels = topic_labels()
     return [TopicFeedback(t, labels.get(t, t), up, down) for t, (up, down) in totals.items() if up + down]
 
 
-def school_feedback(school_id: int, until: IsoWeek | None = None) -> SchoolFeedback:
+def school_feedback(uow: UnitOfWork, school_id: int, min_group: int, until: IsoWeek | None = None) -> SchoolFeedback:
     """Answer-helpfulness per topic for the whole school over the last weeks (dashboard).
 
     A topic is shown only when at least the minimum group size reacted to it.
     """
-    min_group = get_settings().min_group
     weeks = last_weeks(WEEKS, until)
-    with transaction() as session:
-        figures = _figures(_totals(session, weeks, Team.school_id == school_id))
+    with uow:
+        figures = _figures(uow.counters.feedback_totals(weeks, school_id=school_id))
     shown = [f for f in figures if f.total >= min_group]
     shown.sort(key=lambda f: (f.share_helpful, -f.total, f.label))
     return SchoolFeedback(weeks, min_group, shown, len(figures) - len(shown))
 
 
 def maintainer_report(
-    until: IsoWeek | None = None, include_demo: bool = False, limit: int = 10, n_weeks: int = WEEKS
+    uow: UnitOfWork, until: IsoWeek | None = None, include_demo: bool = False, limit: int = 10, n_weeks: int = WEEKS
 ) -> dict:
     """For maintainers (CLI): topics with the most 👎, and fallbacks, over all schools.
 
     Only totals over every school: no school, team or person is named.
     """
     weeks = last_weeks(n_weeks, until)
-    not_demo = Team.is_demo.is_(False) if not include_demo else Team.id.isnot(None)
-    with transaction() as session:
-        figures = _figures(_totals(session, weeks, not_demo))
-        counts = dict(
-            session.execute(
-                select(TopicCount.topic, func.sum(TopicCount.count))
-                .join(Team, Team.id == TopicCount.team_id)
-                .where(not_demo, weeks_clause(weeks, TopicCount), TopicCount.topic.in_([FALLBACK, OUT_OF_SCOPE]))
-                .group_by(TopicCount.topic)
-            ).all()
-        )
+    with uow:
+        figures = _figures(uow.counters.feedback_totals(weeks, include_demo=include_demo))
+        counts = uow.counters.topic_totals(weeks, [FALLBACK, OUT_OF_SCOPE], include_demo=include_demo)
     figures.sort(key=lambda f: (-f.not_helpful, f.share_helpful, f.topic))
     return {
         "weeks": [weeks[0].label(), weeks[-1].label()],

@@ -5,10 +5,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from bot.settings import get_settings
 
-
-def person_key(sender_id: str, secret: str | None = None) -> str:
+def person_key(sender_id: str, secret: str) -> str:
     """HMAC-SHA256 of the chat sender id under the server secret (64 hex characters).
 
     Without the secret the key cannot be linked back to a sender id, and the same sender
@@ -16,5 +14,7 @@ def person_key(sender_id: str, secret: str | None = None) -> str:
     """
     if not sender_id:
         raise ValueError("A sender id is needed to make a pseudonym.")
-    key = (secret or get_settings().pseudonym_secret).encode("utf-8")
+    if not secret:
+        raise ValueError("A pseudonym needs the PSEUDONYM_SECRET.")
+    key = secret.encode("utf-8")
     return hmac.new(key, sender_id.encode("utf-8"), hashlib.sha256).hexdigest()

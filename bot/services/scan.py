@@ -14,13 +14,12 @@ from pathlib import Path
 
 import yaml
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import select
 
 from bot.services.catalogue import CATALOGUE_DIR, Tool, load_tools
-from bot.settings import get_settings
-from bot.storage.db import transaction
-from bot.storage.models import SCAN_ELEMENTS, SCAN_ITEMS, SCAN_LAYERS, FundamentScan, School, utcnow
-from bot.text.answers import KAN_BETER, ONTBREEKT, STAAT_GOED
+from bot.storage.models import utcnow
+from bot.storage.repositories import scan_answers
+from bot.storage.unit_of_work import UnitOfWork
+from bot.vocabulary import KAN_BETER, ONTBREEKT, SCAN_ELEMENTS, SCAN_ITEMS, SCAN_LAYERS, STAAT_GOED
 
 Answers = dict[str, "int | None"]
 
@@ -66,6 +65,7 @@ class SavedScan:
     id: int
     created_at: datetime
     answers: Answers
+    school_name: str = ""
 
 
 @lru_cache(maxsize=1)
@@ -128,41 +128,34 @@ def summarise(answers: Answers) -> Summary:
 # --------------------------------------------------------------------------- storage
 
 
-def save_scan(school_id: int, answers: Answers, when: datetime | None = None) -> SavedScan:
-    """Store a school's scan. Raises LookupError for an unknown school."""
+def save_scan(uow: UnitOfWork, school_id: int, answers: Answers, when: datetime | None = None) -> SavedScan:
+    """Store a school's scan; returns it with the school's name. Raises LookupError for an unknown school."""
     cleaned = clean_answers(answers)
-    with transaction() as session:
-        if session.get(School, school_id) is None:
+    with uow:
+        school = uow.schools.get(school_id)
+        if school is None:
             raise LookupError(f"No school with id {school_id}.")
-        row = FundamentScan(school_id=school_id, created_at=when or utcnow(), **cleaned)
-        session.add(row)
-        session.flush()
-        return SavedScan(row.id, row.created_at, cleaned)
+        row = uow.scans.add(school_id, cleaned, when or utcnow())
+        saved = SavedScan(row.id, row.created_at, cleaned, school.name)
+        uow.commit()
+    return saved
 
 
-def school_name(school_id: int | None) -> str | None:
+def school_name(uow: UnitOfWork, school_id: int | None) -> str | None:
     """The school's name, or None for an unknown id."""
     if school_id is None:
         return None
-    with transaction() as session:
-        school = session.get(School, school_id)
+    with uow:
+        school = uow.schools.get(school_id)
         return school.name if school else None
 
 
-def school_scans(school_id: int, limit: int = 3) -> list[SavedScan]:
+def school_scans(uow: UnitOfWork, school_id: int, limit: int = 3) -> list[SavedScan]:
     """The school's most recent scans, newest first."""
-    with transaction() as session:
-        rows = (
-            session.execute(
-                select(FundamentScan)
-                .where(FundamentScan.school_id == school_id)
-                .order_by(FundamentScan.created_at.desc(), FundamentScan.id.desc())
-                .limit(limit)
-            )
-            .scalars()
-            .all()
-        )
-        return [SavedScan(r.id, r.created_at, {item: getattr(r, item) for item in SCAN_ITEMS}) for r in rows]
+    with uow:
+        school = uow.schools.get(school_id)
+        name = school.name if school else ""
+        return [SavedScan(r.id, r.created_at, scan_answers(r), name) for r in uow.scans.latest(school_id, limit)]
 
 
 def change(new: int | None, old: int | None) -> str | None:
@@ -175,11 +168,13 @@ def change(new: int | None, old: int | None) -> str | None:
 # --------------------------------------------------------------------------- token
 
 
-def _serializer(secret: str | None) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(secret or get_settings().web_secret_key, salt=_TOKEN_SALT)
+def _serializer(secret: str) -> URLSafeTimedSerializer:
+    if not secret:
+        raise ValueError("A scan token needs a secret.")
+    return URLSafeTimedSerializer(secret, salt=_TOKEN_SALT)
 
 
-def make_scan_token(school_id: int, secret: str | None = None) -> str:
+def make_scan_token(school_id: int, secret: str) -> str:
     """A signed token naming the school; the dashboard gives it to a signed-in coordinator's chat.
 
     Signed with WEB_SECRET_KEY, which the web app and the action server share.
@@ -187,7 +182,7 @@ def make_scan_token(school_id: int, secret: str | None = None) -> str:
     return _serializer(secret).dumps({"school": school_id})
 
 
-def read_scan_token(token: object, max_age: int = TOKEN_MAX_AGE_S, secret: str | None = None) -> int | None:
+def read_scan_token(token: object, secret: str, max_age: int = TOKEN_MAX_AGE_S) -> int | None:
     """The school id of a valid, unexpired token; None for anything else."""
     if not isinstance(token, str) or not token or len(token) > 500:
         return None

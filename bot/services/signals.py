@@ -21,22 +21,20 @@ exhaustively (tests/test_signals_privacy.py).
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 import yaml
-from sqlalchemy import and_, case, func, or_, select
-from sqlalchemy.orm import Session
 
 from bot.services.catalogue import CATALOGUE_DIR, Tool, dimension_labels, next_steps_by_level, topic_labels
-from bot.services.teams import TeamInfo, get_team, list_teams
+from bot.services.teams import TeamInfo, team_info
 from bot.services.topics import FALLBACK, OUT_OF_SCOPE
-from bot.services.weeks import IsoWeek, last_weeks
-from bot.settings import MIN_GROUP_FLOOR, get_settings
-from bot.storage.db import transaction
-from bot.storage.models import DIMENSIONS, CheckIn, School, TopicCount
+from bot.settings import MIN_GROUP_FLOOR
+from bot.storage.repositories import RawWeek
+from bot.storage.unit_of_work import UnitOfWork
+from bot.vocabulary import DIMENSIONS, SCORES, IsoWeek, last_weeks
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +57,6 @@ CANT_HELP = (OUT_OF_SCOPE, FALLBACK)
 
 SHOWN, EMPTY, SUPPRESSED = "shown", "empty", "suppressed"
 LEVEL_ATTENTION, LEVEL_INFO, LEVEL_POSITIVE = "aandacht", "info", "positief"
-SCORES = (1, 2, 3, 4, 5)
 
 
 @lru_cache(maxsize=1)
@@ -78,33 +75,6 @@ def suppression_text(key: str, min_group: int) -> str:
 
 
 # --------------------------------------------------------------------------- aggregates
-
-
-@dataclass(frozen=True)
-class RawDim:
-    """SQL aggregate of one dimension in one group: answers, their sum, counts of 1..5."""
-
-    n: int = 0
-    total: int = 0
-    counts: tuple[int, int, int, int, int] = (0, 0, 0, 0, 0)
-
-    def __add__(self, other: "RawDim") -> "RawDim":
-        return RawDim(
-            self.n + other.n,
-            self.total + other.total,
-            tuple(a + b for a, b in zip(self.counts, other.counts, strict=True)),
-        )  # type: ignore[arg-type]
-
-
-@dataclass(frozen=True)
-class RawWeek:
-    """SQL aggregate of one group (team or school) in one week. Never shown as is."""
-
-    n: int = 0
-    dims: Mapping[str, RawDim] = field(default_factory=lambda: {d: RawDim() for d in DIMENSIONS})
-
-    def __add__(self, other: "RawWeek") -> "RawWeek":
-        return RawWeek(self.n + other.n, {d: self.dims[d] + other.dims[d] for d in DIMENSIONS})
 
 
 @dataclass(frozen=True)
@@ -138,11 +108,10 @@ class WeekFigures:
         return self.status == SHOWN
 
 
-def _check_min_group(min_group: int | None) -> int:
-    value = get_settings().min_group if min_group is None else min_group
-    if value < MIN_GROUP_FLOOR:
+def _check_min_group(min_group: int) -> int:
+    if min_group < MIN_GROUP_FLOOR:
         raise ValueError(f"The minimum group size is never below {MIN_GROUP_FLOOR}.")
-    return value
+    return min_group
 
 
 def present_week(week: IsoWeek, raw: RawWeek, min_group: int, size: int | None = None) -> WeekFigures:
@@ -212,48 +181,6 @@ def present_school_week(
     if base.status == SHOWN and all_sizes and all(all_sizes):
         participation = round(raw_total.n / sum(all_sizes), 3)  # type: ignore[arg-type]
     return SchoolWeek(week, teams, WeekFigures(week, base.status, base.n, participation, None, dims))
-
-
-def weeks_clause(weeks: Iterable[IsoWeek], table=CheckIn):
-    """``(iso_year, iso_week) in weeks`` on ``table``, written so a (team_id, iso_year, iso_week) index applies."""
-    by_year: dict[int, list[int]] = {}
-    for w in weeks:
-        by_year.setdefault(w.year, []).append(w.week)
-    return or_(*(and_(table.iso_year == year, table.iso_week.in_(nums)) for year, nums in by_year.items()))
-
-
-def aggregate(session: Session, team_ids: list[int], weeks: list[IsoWeek]) -> dict[tuple[int, IsoWeek], RawWeek]:
-    """Respondents, per-dimension answers, sums and score counts per team-week, in one GROUP BY."""
-    if not team_ids or not weeks:
-        return {}
-    columns = [CheckIn.team_id, CheckIn.iso_year, CheckIn.iso_week, func.count().label("n")]
-    for dim in DIMENSIONS:
-        col = getattr(CheckIn, dim)
-        columns.append(func.count(col).label(f"{dim}_n"))
-        columns.append(func.coalesce(func.sum(col), 0).label(f"{dim}_sum"))
-        columns.extend(func.sum(case((col == s, 1), else_=0)).label(f"{dim}_{s}") for s in SCORES)
-    stmt = (
-        select(*columns)
-        .where(CheckIn.team_id.in_(team_ids), weeks_clause(weeks))
-        .group_by(CheckIn.team_id, CheckIn.iso_year, CheckIn.iso_week)
-    )
-    result: dict[tuple[int, IsoWeek], RawWeek] = {}
-    for row in session.execute(stmt).mappings():
-        dims = {
-            d: RawDim(int(row[f"{d}_n"]), int(row[f"{d}_sum"]), tuple(int(row[f"{d}_{s}"]) for s in SCORES))
-            for d in DIMENSIONS
-        }
-        result[(row["team_id"], IsoWeek(row["iso_year"], row["iso_week"]))] = RawWeek(int(row["n"]), dims)
-    return result
-
-
-def _topic_counts(session: Session, team_id: int, week: IsoWeek) -> dict[str, int]:
-    rows = session.execute(
-        select(TopicCount.topic, func.sum(TopicCount.count))
-        .where(TopicCount.team_id == team_id, TopicCount.iso_year == week.year, TopicCount.iso_week == week.week)
-        .group_by(TopicCount.topic)
-    ).all()
-    return {topic: int(count) for topic, count in rows if count}
 
 
 # --------------------------------------------------------------------------- topics
@@ -423,20 +350,21 @@ class TeamInsights:
 
 
 def team_insights(
-    team_id: int, n_weeks: int = DEFAULT_WEEKS, until: IsoWeek | None = None, min_group: int | None = None
+    uow: UnitOfWork, team_id: int, min_group: int, n_weeks: int = DEFAULT_WEEKS, until: IsoWeek | None = None
 ) -> TeamInsights:
     """The last ``n_weeks`` weeks of a team (oldest first), with signals and next steps."""
     min_group = _check_min_group(min_group)
-    team = get_team(team_id)
-    if team is None:
-        raise LookupError(f"No team with id {team_id}.")
     weeks = last_weeks(n_weeks, until)
-    with transaction() as session:
-        raw = aggregate(session, [team.id], weeks)
+    with uow:
+        row = uow.schools.team(team_id)
+        if row is None:
+            raise LookupError(f"No team with id {team_id}.")
+        team = team_info(row)
+        raw = uow.checkins.aggregate([team.id], weeks)
         figures = [present_week(w, raw.get((team.id, w), RawWeek()), min_group, team.size) for w in weeks]
         shown = [f for f in figures if f.shown]
         basis_week = shown[-1].week if shown else None
-        counts = _topic_counts(session, team.id, basis_week) if basis_week else {}
+        counts = uow.counters.topic_counts(team.id, basis_week) if basis_week else {}
     topics = present_topics(basis_week, SHOWN if basis_week else SUPPRESSED, counts, min_group)
     signals, weak, basis_week = compute_signals(figures, team.size, topics, min_group)
     return TeamInsights(team, min_group, figures, basis_week, signals, weak, topics, next_steps_by_level(weak))
@@ -455,17 +383,17 @@ class SchoolOverview:
 
 
 def school_overview(
-    school_id: int, n_weeks: int = DEFAULT_WEEKS, until: IsoWeek | None = None, min_group: int | None = None
+    uow: UnitOfWork, school_id: int, min_group: int, n_weeks: int = DEFAULT_WEEKS, until: IsoWeek | None = None
 ) -> SchoolOverview:
     """All teams of a school and the school total for the last ``n_weeks`` weeks."""
     min_group = _check_min_group(min_group)
-    teams = list_teams(school_id)
     weeks = last_weeks(n_weeks, until)
-    with transaction() as session:
-        school = session.get(School, school_id)
+    with uow:
+        school = uow.schools.get(school_id)
         if school is None:
             raise LookupError(f"No school with id {school_id}.")
-        raw = aggregate(session, [t.id for t in teams], weeks)
+        teams = [team_info(t) for t in uow.schools.teams_of(school_id)]
+        raw = uow.checkins.aggregate([t.id for t in teams], weeks)
         name = school.name
     sizes = {t.id: t.size for t in teams}
     school_weeks = [

@@ -6,10 +6,8 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import select
-
-from bot.storage.db import transaction
 from bot.storage.models import School, Team
+from bot.storage.unit_of_work import UnitOfWork
 
 #: Upper-case letters and digits without look-alikes (0/O, 1/I/L), so codes are easy to type.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -43,93 +41,93 @@ def normalize_code(text: str | None) -> str | None:
     return f"{raw[:5]}-{raw[5:]}"
 
 
-def _info(team: Team) -> TeamInfo:
+def team_info(team: Team) -> TeamInfo:
     return TeamInfo(
         id=team.id,
         name=team.name,
         code=team.code,
-        school_id=team.school_id,
+        school_id=team.school_id if team.school_id is not None else team.school.id,
         school_name=team.school.name,
         size=team.size,
-        is_demo=team.is_demo,
+        is_demo=bool(team.is_demo),
     )
 
 
-def get_or_create_school(session, name: str, is_demo: bool = False) -> School:
-    school = session.execute(select(School).where(School.name == name)).scalar_one_or_none()
-    if school is None:
-        school = School(name=name, is_demo=is_demo)
-        session.add(school)
-        session.flush()
-    return school
+class DuplicateTeam(ValueError):
+    """The school already has a team with this name (ignoring case)."""
 
 
-def create_team(school: str, team: str, size: int | None = None, is_demo: bool = False) -> TeamInfo:
+def school_for(uow: UnitOfWork, name: str, is_demo: bool = False) -> School:
+    """The school with this name, created when new (inside the caller's transaction)."""
+    return uow.schools.named(name) or uow.schools.add(name, is_demo=is_demo)
+
+
+def _check_size(size: int | None) -> None:
+    if size is not None and size < 1:
+        raise ValueError("Team size must be at least 1.")
+
+
+def create_team(uow: UnitOfWork, school: str, team: str, size: int | None = None, is_demo: bool = False) -> TeamInfo:
     """Create a team (and its school when new) with a fresh code."""
     school_name, team_name = school.strip(), team.strip()
     if not school_name or not team_name:
         raise ValueError("School and team need a name.")
-    if size is not None and size < 1:
-        raise ValueError("Team size must be at least 1.")
-    with transaction() as session:
-        school_row = get_or_create_school(session, school_name, is_demo=is_demo)
-        duplicate = session.execute(
-            select(Team.id).where(Team.school_id == school_row.id, Team.name == team_name)
-        ).first()
-        if duplicate:
-            raise ValueError(f"School {school_name!r} already has a team named {team_name!r}.")
-        row = Team(school=school_row, name=team_name, code=new_code(), size=size, is_demo=is_demo)
-        session.add(row)
-        session.flush()
-        return _info(row)
+    _check_size(size)
+    with uow:
+        school_row = school_for(uow, school_name, is_demo=is_demo)
+        if any(t.name.lower() == team_name.lower() for t in uow.schools.teams_of(school_row.id)):
+            raise DuplicateTeam(f"School {school_name!r} already has a team named {team_name!r}.")
+        info = team_info(uow.schools.add_team(school_row, team_name, new_code(), size, is_demo=is_demo))
+        uow.commit()
+    return info
 
 
-def find_team(code: str | None) -> TeamInfo | None:
+def find_team(uow: UnitOfWork, code: str | None) -> TeamInfo | None:
     """The team with this code (typed in any form), or None when unknown."""
     normalized = normalize_code(code)
     if normalized is None:
         return None
-    with transaction() as session:
-        row = session.execute(select(Team).where(Team.code == normalized)).scalar_one_or_none()
-        return _info(row) if row else None
+    with uow:
+        row = uow.schools.team_with_code(normalized)
+        return team_info(row) if row else None
 
 
-def rotate_code(team_id: int) -> str:
-    """Give a team a new code; the old code stops working at once."""
-    with transaction() as session:
-        row = session.get(Team, team_id)
-        if row is None:
-            raise LookupError(f"No team with id {team_id}.")
-        row.code = new_code()
-        return row.code
-
-
-def get_team(team_id: int) -> TeamInfo | None:
+def get_team(uow: UnitOfWork, team_id: int) -> TeamInfo | None:
     """The team with this id, or None."""
-    with transaction() as session:
-        row = session.get(Team, team_id)
-        return _info(row) if row else None
+    with uow:
+        row = uow.schools.team(team_id)
+        return team_info(row) if row else None
 
 
-def list_teams(school_id: int) -> list[TeamInfo]:
+def list_teams(uow: UnitOfWork, school_id: int) -> list[TeamInfo]:
     """All teams of a school, by name."""
-    with transaction() as session:
-        rows = session.execute(select(Team).where(Team.school_id == school_id).order_by(Team.name)).scalars().all()
-        return [_info(row) for row in rows]
+    with uow:
+        return [team_info(row) for row in uow.schools.teams_of(school_id)]
 
 
-def find_school_id(name: str) -> int | None:
+def find_school_id(uow: UnitOfWork, name: str) -> int | None:
     """The id of the school with exactly this name, or None."""
-    with transaction() as session:
-        return session.execute(select(School.id).where(School.name == name.strip())).scalar_one_or_none()
+    with uow:
+        school = uow.schools.named(name.strip())
+        return school.id if school else None
 
 
-def set_team_size(team_id: int, size: int | None) -> None:
-    """Change the number of staff in a team (None: unknown); used for participation."""
-    if size is not None and size < 1:
-        raise ValueError("Team size must be at least 1.")
-    with transaction() as session:
-        row = session.get(Team, team_id)
+#: ``update_team(size=KEEP)``: leave the size as it is.
+KEEP = object()
+
+
+def update_team(uow: UnitOfWork, team_id: int, *, rotate_code: bool = False, size: object = KEEP) -> TeamInfo:
+    """Change a team: a fresh code (the old one stops working at once) and/or its size (None: unknown)."""
+    if size is not KEEP:
+        _check_size(size)  # type: ignore[arg-type]
+    with uow:
+        row = uow.schools.team(team_id)
         if row is None:
             raise LookupError(f"No team with id {team_id}.")
-        row.size = size
+        if rotate_code:
+            row.code = new_code()
+        if size is not KEEP:
+            row.size = size
+        info = team_info(row)
+        uow.commit()
+    return info

@@ -1,17 +1,16 @@
-"""Engine and session factories, built on first use (no I/O at import time)."""
+"""The database of one process: its engine and sessions, built on first use from a URL.
+
+Nothing here is global: each entry point (web app, action server, CLI, benchmarks) makes
+one :class:`Database` from its own ``Settings`` and hands it down. No I/O at import time.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from functools import cache
 from pathlib import Path
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
-
-from bot.settings import get_settings
 
 #: Seconds a SQLite writer waits for a lock before giving up.
 SQLITE_BUSY_TIMEOUT_S = 15
@@ -28,32 +27,51 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 def make_engine(url: str) -> Engine:
-    """Create an engine for ``url`` with the options this project relies on."""
+    """An engine for ``url`` with the options this project relies on.
+
+    ``hide_parameters`` keeps SQL parameters (answers, e-mail addresses) out of every
+    error message and log line.
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
-            url, future=True, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False}
+            url,
+            future=True,
+            hide_parameters=True,
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False},
         )
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, future=True, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    return create_engine(url, future=True, hide_parameters=True, pool_pre_ping=True, pool_size=5, max_overflow=10)
 
 
-@cache
-def get_engine(url: str | None = None) -> Engine:
-    """The process-wide engine for ``url`` (default: ``DATABASE_URL``)."""
-    return make_engine(url or get_settings().database_url)
+class Database:
+    """One application database: the engine is created on first use and shared by sessions."""
 
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._engine: Engine | None = None
+        self._sessions: sessionmaker | None = None
 
-@cache
-def _session_factory(url: str | None) -> sessionmaker:
-    return sessionmaker(bind=get_engine(url), future=True, expire_on_commit=False)
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            self._engine = make_engine(self.url)
+        return self._engine
 
+    def session(self) -> Session:
+        if self._sessions is None:
+            self._sessions = sessionmaker(bind=self.engine, future=True, expire_on_commit=False)
+        return self._sessions()
 
-@contextmanager
-def transaction(url: str | None = None) -> Iterator[Session]:
-    """One unit of work: commits on success, rolls back on any error."""
-    with _session_factory(url).begin() as session:
-        yield session
+    def unit_of_work(self):
+        """A fresh unit of work on this database (see bot.storage.unit_of_work)."""
+        from bot.storage.unit_of_work import SqlUnitOfWork
+
+        return SqlUnitOfWork(self)
+
+    def dispose(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()

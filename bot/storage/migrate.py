@@ -7,23 +7,21 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
-from bot.settings import get_settings
-
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
-def alembic_config(url: str | None = None) -> Config:
+def alembic_config(url: str) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-    cfg.set_main_option("sqlalchemy.url", (url or get_settings().database_url).replace("%", "%%"))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return cfg
 
 
-def upgrade(url: str | None = None, revision: str = "head") -> None:
-    """Bring the database at ``url`` (default DATABASE_URL) up to ``revision``."""
+def upgrade(url: str, revision: str = "head") -> None:
+    """Bring the database at ``url`` up to ``revision``."""
     command.upgrade(alembic_config(url), revision)
 
 
-def new_revision(message: str, url: str | None = None) -> None:
+def new_revision(message: str, url: str) -> None:
     """Autogenerate a migration from the models; review it by hand before committing."""
     command.revision(alembic_config(url), message=message, autogenerate=True)

@@ -27,6 +27,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import declarative_base, relationship
 
+from bot.vocabulary import DIMENSIONS, SCAN_ITEMS
+
 # Stable constraint names, so Alembic migrations behave the same on SQLite and PostgreSQL.
 metadata = MetaData(
     naming_convention={
@@ -38,25 +40,6 @@ metadata = MetaData(
     }
 )
 Base = declarative_base(metadata=metadata)
-
-#: The check-in dimensions, in the order they are asked (see docs/CHECKIN.md).
-DIMENSIONS = ("energie", "werkdruk", "verbinding", "waardering", "plezier")
-
-#: The fundament-scan: the foundation elements, then the team's own pyramid (see
-#: bot/catalogue/fundament.yml). Answers: 2 staat goed, 1 kan beter, 0 ontbreekt, NULL skipped.
-SCAN_ELEMENTS = (
-    "visie",
-    "leiderschap",
-    "inwerken",
-    "maatje",
-    "waarderingsgesprekken",
-    "professionalisering",
-    "techniek",
-    "verbinding",
-    "efficacy",
-)
-SCAN_LAYERS = ("groen", "geel", "rood")
-SCAN_ITEMS = SCAN_ELEMENTS + SCAN_LAYERS
 
 
 def utcnow() -> datetime:
@@ -89,8 +72,9 @@ class Team(Base):
     __table_args__ = (UniqueConstraint("school_id", "name", name="uq_teams_school_name"),)
 
 
-def _score_column(name: str) -> Column:
-    return Column(name, SmallInteger, nullable=True)
+def _answer() -> Column:
+    """One answer of a check-in (1-5) or a scan (0-2); NULL means the question was skipped."""
+    return Column(SmallInteger, nullable=True)
 
 
 class CheckIn(Base):
@@ -103,11 +87,11 @@ class CheckIn(Base):
     person_key = Column(String(64), nullable=False)
     iso_year = Column(SmallInteger, nullable=False)
     iso_week = Column(SmallInteger, nullable=False)
-    energie = _score_column("energie")
-    werkdruk = _score_column("werkdruk")
-    verbinding = _score_column("verbinding")
-    waardering = _score_column("waardering")
-    plezier = _score_column("plezier")
+    energie = _answer()
+    werkdruk = _answer()
+    verbinding = _answer()
+    waardering = _answer()
+    plezier = _answer()
 
     __table_args__ = (
         UniqueConstraint("team_id", "person_key", "iso_year", "iso_week", name="uq_checkins_person_week"),
@@ -163,10 +147,6 @@ class FeedbackCount(Base):
     __table_args__ = (UniqueConstraint("team_id", "iso_year", "iso_week", "topic", name="uq_feedback_counts_key"),)
 
 
-def _level_column(name: str) -> Column:
-    return Column(name, SmallInteger, nullable=True)
-
-
 class FundamentScan(Base):
     """A school's fundament-scan, made by a coordinator; belongs to the school, not to a person."""
 
@@ -175,18 +155,18 @@ class FundamentScan(Base):
     id = Column(Integer, primary_key=True)
     school_id = Column(Integer, ForeignKey("schools.id", ondelete="CASCADE"), nullable=False)
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
-    visie = _level_column("visie")
-    leiderschap = _level_column("leiderschap")
-    inwerken = _level_column("inwerken")
-    maatje = _level_column("maatje")
-    waarderingsgesprekken = _level_column("waarderingsgesprekken")
-    professionalisering = _level_column("professionalisering")
-    techniek = _level_column("techniek")
-    verbinding = _level_column("verbinding")
-    efficacy = _level_column("efficacy")
-    groen = _level_column("groen")
-    geel = _level_column("geel")
-    rood = _level_column("rood")
+    visie = _answer()
+    leiderschap = _answer()
+    inwerken = _answer()
+    maatje = _answer()
+    waarderingsgesprekken = _answer()
+    professionalisering = _answer()
+    techniek = _answer()
+    verbinding = _answer()
+    efficacy = _answer()
+    groen = _answer()
+    geel = _answer()
+    rood = _answer()
 
     __table_args__ = (
         Index("ix_fundament_scans_school_date", "school_id", "created_at"),

@@ -14,6 +14,8 @@ import unicodedata
 from dataclasses import dataclass
 from enum import Enum
 
+from bot.vocabulary import KAN_BETER, ONTBREEKT, STAAT_GOED
+
 #: Answers longer than this are not a score; no need to scan a 5,000-character paste.
 MAX_ANSWER_CHARS = 120
 
@@ -468,8 +470,6 @@ def parse_yes_no(text: str | None) -> bool | None:
 
 
 # ------------------------------------------------------------------ fundament-scan
-#: The three answers of the fundament-scan, stored as these numbers.
-ONTBREEKT, KAN_BETER, STAAT_GOED = 0, 1, 2
 LEVEL_PHRASES: dict[str, int] = {
     **dict.fromkeys(
         [

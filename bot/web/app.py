@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from flask import Flask, redirect, url_for
 
-from bot.settings import Settings, get_settings
+from bot.backend import Backend
+from bot.settings import Settings
 from bot.web import chat, dashboard
 
 
-def create_app(settings: Settings | None = None) -> Flask:
-    """Build the web app; ``settings`` lets tests use their own database and secrets."""
-    settings = settings or get_settings()
+def create_app(settings: Settings, backend: Backend | None = None) -> Flask:
+    """Build the web app for these settings (tests pass their own database and secrets)."""
+    backend = backend or Backend.from_settings(settings)
     app = Flask(__name__)
     app.config.update(
         SECRET_KEY=settings.web_secret_key,
@@ -18,7 +19,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.secure_cookies,
         MAX_CONTENT_LENGTH=64 * 1024,
-        WELBEVINDEN_SETTINGS=settings,
+        WELBEVINDEN_BACKEND=backend,
     )
     app.register_blueprint(chat.bp)
     dashboard.init_app(app, settings)
@@ -47,3 +48,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         return response
 
     return app
+
+
+def from_env() -> Flask:
+    """The web app of ``python -m bot serve`` (waitress --call): settings from the environment."""
+    return create_app(Settings.from_env())

@@ -44,10 +44,10 @@ from bot.services import feedback, scan, signals
 from bot.services.catalogue import LEVELS, dimension_labels
 from bot.services.coordinators import CoordinatorInfo, authenticate, get_coordinator
 from bot.services.signals import SHOWN, SUPPRESSED, TOPIC_MIN_COUNT, WeekFigures, nl_number
-from bot.services.teams import TeamInfo, create_team, get_team, list_teams, rotate_code, set_team_size
-from bot.services.weeks import IsoWeek
+from bot.services.teams import DuplicateTeam, TeamInfo, create_team, get_team, update_team
 from bot.settings import Settings
-from bot.storage.models import DIMENSIONS
+from bot.storage.unit_of_work import UnitOfWork
+from bot.vocabulary import DIMENSIONS, SCORES, IsoWeek
 
 logger = logging.getLogger(__name__)
 
@@ -133,7 +133,7 @@ def load_coordinator() -> None:
     coordinator_id = session.get("coordinator_id")
     if coordinator_id is None:
         return
-    coordinator = get_coordinator(coordinator_id)
+    coordinator = get_coordinator(uow(), coordinator_id)
     if coordinator is None or coordinator.school_id != session.get("school_id"):
         session.clear()
         return
@@ -162,7 +162,7 @@ def _me() -> CoordinatorInfo:
 
 def own_team(team_id: int) -> TeamInfo:
     """The team, if it belongs to the logged-in coordinator's school; otherwise 404."""
-    team = get_team(team_id)
+    team = get_team(uow(), team_id)
     if team is None or team.school_id != _me().school_id:
         abort(404)
     return team
@@ -175,7 +175,12 @@ def _safe_next(target: str | None) -> str | None:
 
 
 def _settings() -> Settings:
-    return current_app.config["WELBEVINDEN_SETTINGS"]
+    return current_app.config["WELBEVINDEN_BACKEND"].settings
+
+
+def uow() -> UnitOfWork:
+    """A fresh unit of work for one use case of this request."""
+    return current_app.config["WELBEVINDEN_BACKEND"].uow()
 
 
 def join_link(team: TeamInfo) -> str:
@@ -263,7 +268,7 @@ def login():
     form = LoginForm()
     failed = False
     if form.validate_on_submit():
-        coordinator = authenticate(form.email.data, form.password.data)
+        coordinator = authenticate(uow(), form.email.data, form.password.data)
         if coordinator is not None:
             target = _safe_next(request.args.get("next"))
             # A new session at login: nothing from the anonymous session (including any
@@ -316,7 +321,7 @@ class ScanTable:
 
 def scan_table(school_id: int) -> ScanTable:
     """The school's latest fundament-scans (up to 3) as rows of items, oldest scan first."""
-    scans = list(reversed(scan.school_scans(school_id, limit=3)))
+    scans = list(reversed(scan.school_scans(uow(), school_id, limit=3)))
     rows = []
     for item, label in scan.item_labels().items():
         levels = [s.answers.get(item) for s in scans]
@@ -327,7 +332,8 @@ def scan_table(school_id: int) -> ScanTable:
 
 def _overview(team_form: TeamForm, week: IsoWeek | None = None) -> str:
     me = _me()
-    data = signals.school_overview(me.school_id)
+    min_group = _settings().min_group
+    data = signals.school_overview(uow(), me.school_id, min_group)
     focus = data.week(week) if week else None
     if focus is None:
         focus = data.weeks[-1]
@@ -339,7 +345,7 @@ def _overview(team_form: TeamForm, week: IsoWeek | None = None) -> str:
         suppressed_teams=[t for t in data.teams if focus.teams[t.id].status == SUPPRESSED],
         scans=scan_table(me.school_id),
         level_words=scan.LEVEL_WORDS,
-        helpfulness=feedback.school_feedback(me.school_id),
+        helpfulness=feedback.school_feedback(uow(), me.school_id, min_group),
     )
 
 
@@ -355,11 +361,11 @@ def create_team_view():
     me = _me()
     form = TeamForm()
     if form.validate_on_submit():
-        name = form.name.data.strip()
-        if any(t.name.lower() == name.lower() for t in list_teams(me.school_id)):
+        try:
+            team = create_team(uow(), me.school_name, form.name.data, size=form.size.data)
+        except DuplicateTeam:
             form.name.errors = ["duplicate"]
         else:
-            team = create_team(me.school_name, name, size=form.size.data)
             logger.info("Coordinator %s created team %s.", me.id, team.id)
             flash("team_created")
             return redirect(url_for(".manage_team", team_id=team.id))
@@ -405,7 +411,7 @@ def chart_payload(ins: signals.TeamInsights) -> dict:
 @login_required
 def team_page(team_id: int):
     team = own_team(team_id)
-    ins = signals.team_insights(team.id)
+    ins = signals.team_insights(uow(), team.id, _settings().min_group)
     return render_template(
         "dashboard/team.html",
         team=team,
@@ -433,7 +439,7 @@ def manage_team(team_id: int):
 @login_required
 def rotate_team_code(team_id: int):
     team = own_team(team_id)
-    rotate_code(team.id)
+    update_team(uow(), team.id, rotate_code=True)
     logger.info("Coordinator %s rotated the code of team %s.", _me().id, team.id)
     flash("code_rotated")
     return redirect(url_for(".manage_team", team_id=team.id))
@@ -448,7 +454,7 @@ def set_size(team_id: int):
         return render_template(
             "dashboard/manage.html", team=team, join_link=join_link(team), snippet=embed_snippet(team), size_form=form
         ), 400
-    set_team_size(team.id, form.size.data)
+    update_team(uow(), team.id, size=form.size.data)
     flash("size_saved")
     return redirect(url_for(".manage_team", team_id=team.id))
 
@@ -489,7 +495,7 @@ def _week_rows(group: str, fig: WeekFigures, with_distribution: bool = False) ->
                         cell.n,
                         "",
                     ]
-                    for s, count in zip(signals.SCORES, cell.distribution, strict=True)
+                    for s, count in zip(SCORES, cell.distribution, strict=True)
                 )
         elif cell.status == SUPPRESSED:
             hidden = f"{t['onderdrukt']}: {cell.reason}"
@@ -555,7 +561,7 @@ def team_csv_rows(ins: signals.TeamInsights) -> list[list[object]]:
 @login_required
 def team_csv(team_id: int):
     team = own_team(team_id)
-    ins = signals.team_insights(team.id)
+    ins = signals.team_insights(uow(), team.id, _settings().min_group)
     return _csv_response(team_csv_rows(ins), f"welbevinden-{_slug(team.name)}-{ins.latest.week.label()}.csv")
 
 
@@ -563,7 +569,7 @@ def team_csv(team_id: int):
 @login_required
 def school_csv():
     me = _me()
-    data = signals.school_overview(me.school_id)
+    data = signals.school_overview(uow(), me.school_id, _settings().min_group)
     t = signals.texts()["export"]
     rows: list[list[object]] = []
     for school_week in data.weeks:

@@ -1,0 +1,33 @@
+"""Rasa's response generator, with the privacy numbers of this deployment filled in.
+
+Responses in domain/ may say ``{min_group}`` (the smallest group whose figures are shown),
+so the consent and capabilities texts always state the number the dashboard applies.
+Everything else is Rasa's own templated generator (endpoints.yml: ``nlg: type:``). It runs
+in the Rasa process, so these texts need neither the action server nor the database.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
+from rasa.shared.core.domain import Domain
+
+from bot.settings import Settings
+
+
+class SettingsNaturalLanguageGenerator(TemplatedNaturalLanguageGenerator):
+    """Rasa's templated responses plus the values of :meth:`values` as fill-ins."""
+
+    def __init__(self, endpoint_config: Any = None, domain: Domain | None = None, settings: Settings | None = None):
+        super().__init__((domain or Domain.empty()).responses)
+        self.fill_ins = self.values(settings or Settings.from_env())
+
+    @staticmethod
+    def values(settings: Settings) -> dict[str, Any]:
+        return {"min_group": settings.min_group}
+
+    def generate_from_slots(
+        self, utter_action: str, filled_slots: dict[str, Any], output_channel: str, **kwargs: Any
+    ) -> dict[str, Any] | None:
+        return super().generate_from_slots(utter_action, filled_slots, output_channel, **{**self.fill_ins, **kwargs})

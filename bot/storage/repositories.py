@@ -1,0 +1,327 @@
+"""Repositories: every query of the application, one class per aggregate.
+
+Each repository is given the session of a unit of work (bot.storage.unit_of_work) and
+never commits: the unit of work commits once per use case. Services talk to these
+classes only; tests/fakes.py holds in-memory versions with the same methods.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import and_, case, delete, func, insert, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from bot.storage.models import CheckIn, Coordinator, FeedbackCount, FundamentScan, School, Team, TopicCount
+from bot.vocabulary import DIMENSIONS, SCAN_ITEMS, SCORES, IsoWeek
+
+# --------------------------------------------------------------------------- aggregates
+
+
+@dataclass(frozen=True)
+class RawDim:
+    """Aggregate of one dimension in one group: answers, their sum, counts of 1..5."""
+
+    n: int = 0
+    total: int = 0
+    counts: tuple[int, int, int, int, int] = (0, 0, 0, 0, 0)
+
+    def __add__(self, other: "RawDim") -> "RawDim":
+        return RawDim(
+            self.n + other.n,
+            self.total + other.total,
+            tuple(a + b for a, b in zip(self.counts, other.counts, strict=True)),
+        )  # type: ignore[arg-type]
+
+    @classmethod
+    def of(cls, values: Iterable[int | None]) -> "RawDim":
+        given = [v for v in values if v is not None]
+        return cls(len(given), sum(given), tuple(given.count(s) for s in SCORES))  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class RawWeek:
+    """Aggregate of one group (team or school) in one week. Never shown as is."""
+
+    n: int = 0
+    dims: Mapping[str, RawDim] = field(default_factory=lambda: {d: RawDim() for d in DIMENSIONS})
+
+    def __add__(self, other: "RawWeek") -> "RawWeek":
+        return RawWeek(self.n + other.n, {d: self.dims[d] + other.dims[d] for d in DIMENSIONS})
+
+
+def weeks_clause(weeks: Iterable[IsoWeek], table) -> object:
+    """``(iso_year, iso_week) in weeks`` on ``table``, written so a (team_id, iso_year, iso_week) index applies."""
+    by_year: dict[int, list[int]] = {}
+    for w in weeks:
+        by_year.setdefault(w.year, []).append(w.week)
+    return or_(*(and_(table.iso_year == year, table.iso_week.in_(nums)) for year, nums in by_year.items()))
+
+
+def _in_week(table, week: IsoWeek) -> object:
+    return and_(table.iso_year == week.year, table.iso_week == week.week)
+
+
+# --------------------------------------------------------------------------- schools and teams
+
+
+class SchoolRepository:
+    """Schools and their teams."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, school_id: int) -> School | None:
+        return self.session.get(School, school_id)
+
+    def named(self, name: str) -> School | None:
+        return self.session.execute(select(School).where(School.name == name)).scalar_one_or_none()
+
+    def add(self, name: str, is_demo: bool = False) -> School:
+        school = School(name=name, is_demo=is_demo)
+        self.session.add(school)
+        self.session.flush()
+        return school
+
+    def existing_names(self, names: Sequence[str]) -> list[str]:
+        return list(self.session.execute(select(School.name).where(School.name.in_(names))).scalars())
+
+    def team(self, team_id: int) -> Team | None:
+        return self.session.get(Team, team_id)
+
+    def team_with_code(self, code: str) -> Team | None:
+        return self.session.execute(select(Team).where(Team.code == code)).scalar_one_or_none()
+
+    def team_named(self, school_id: int, name: str) -> Team | None:
+        return self.session.execute(
+            select(Team).where(Team.school_id == school_id, Team.name == name)
+        ).scalar_one_or_none()
+
+    def teams_of(self, school_id: int) -> list[Team]:
+        return list(self.session.execute(select(Team).where(Team.school_id == school_id).order_by(Team.name)).scalars())
+
+    def add_team(self, school: School, name: str, code: str, size: int | None, is_demo: bool = False) -> Team:
+        team = Team(school=school, name=name, code=code, size=size, is_demo=is_demo)
+        self.session.add(team)
+        self.session.flush()
+        return team
+
+    def count_teams(self) -> int:
+        return self.session.execute(select(func.count()).select_from(Team)).scalar_one()
+
+
+# --------------------------------------------------------------------------- check-ins
+
+
+class CheckInRepository:
+    """Per-person weekly check-ins, keyed by a pseudonym; and their aggregates per team-week."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, team_id: int, person_key: str, week: IsoWeek) -> CheckIn | None:
+        return self.session.execute(
+            select(CheckIn).where(CheckIn.team_id == team_id, CheckIn.person_key == person_key, _in_week(CheckIn, week))
+        ).scalar_one_or_none()
+
+    def add(self, checkin: CheckIn) -> None:
+        self.session.add(checkin)
+        self.session.flush()
+
+    def of_person(self, person_key: str, limit: int | None = None) -> list[tuple[CheckIn, str]]:
+        """The person's check-ins with their team's name, newest first."""
+        stmt = (
+            select(CheckIn, Team.name)
+            .join(Team, Team.id == CheckIn.team_id)
+            .where(CheckIn.person_key == person_key)
+            .order_by(CheckIn.iso_year.desc(), CheckIn.iso_week.desc())
+        )
+        if limit is not None:
+            stmt = stmt.limit(limit)
+        return [(c, name) for c, name in self.session.execute(stmt).all()]
+
+    def delete_person(self, person_key: str) -> int:
+        result = self.session.execute(delete(CheckIn).where(CheckIn.person_key == person_key))
+        return result.rowcount or 0
+
+    def add_many(self, rows: list[dict]) -> None:
+        """Bulk insert (demo data, benchmarks): one executemany."""
+        if rows:
+            self.session.execute(insert(CheckIn.__table__), rows)
+
+    def count_with_prefix(self, team_id: int, week: IsoWeek, prefix: str) -> int:
+        return self.session.execute(
+            select(func.count())
+            .select_from(CheckIn)
+            .where(CheckIn.team_id == team_id, _in_week(CheckIn, week), CheckIn.person_key.like(f"{prefix}%"))
+        ).scalar_one()
+
+    def delete_with_prefix(self, team_ids: list[int], prefix: str) -> None:
+        self.session.execute(
+            delete(CheckIn)
+            .where(CheckIn.team_id.in_(team_ids), CheckIn.person_key.like(f"{prefix}%"))
+            .execution_options(synchronize_session=False)
+        )
+
+    def aggregate(self, team_ids: list[int], weeks: list[IsoWeek]) -> dict[tuple[int, IsoWeek], RawWeek]:
+        """Respondents, per-dimension answers, sums and score counts per team-week, in one GROUP BY."""
+        if not team_ids or not weeks:
+            return {}
+        columns = [CheckIn.team_id, CheckIn.iso_year, CheckIn.iso_week, func.count().label("n")]
+        for dim in DIMENSIONS:
+            col = getattr(CheckIn, dim)
+            columns.append(func.count(col).label(f"{dim}_n"))
+            columns.append(func.coalesce(func.sum(col), 0).label(f"{dim}_sum"))
+            columns.extend(func.sum(case((col == s, 1), else_=0)).label(f"{dim}_{s}") for s in SCORES)
+        stmt = (
+            select(*columns)
+            .where(CheckIn.team_id.in_(team_ids), weeks_clause(weeks, CheckIn))
+            .group_by(CheckIn.team_id, CheckIn.iso_year, CheckIn.iso_week)
+        )
+        result: dict[tuple[int, IsoWeek], RawWeek] = {}
+        for row in self.session.execute(stmt).mappings():
+            dims = {
+                d: RawDim(int(row[f"{d}_n"]), int(row[f"{d}_sum"]), tuple(int(row[f"{d}_{s}"]) for s in SCORES))
+                for d in DIMENSIONS
+            }
+            result[(row["team_id"], IsoWeek(row["iso_year"], row["iso_week"]))] = RawWeek(int(row["n"]), dims)
+        return result
+
+
+# --------------------------------------------------------------------------- counters
+
+
+class CounterRepository:
+    """Anonymous counters per team, ISO week and topic: questions asked, and 👍/👎 on answers."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def _increment(self, table, values: dict, column: str) -> None:
+        """Add one to ``column`` of the row with this key, creating it when new (one statement)."""
+        insert_ = postgresql.insert if self.session.bind.dialect.name == "postgresql" else sqlite.insert
+        stmt = insert_(table).values(**values)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["team_id", "iso_year", "iso_week", "topic"],
+            set_={column: getattr(table, column) + 1},
+        )
+        self.session.execute(stmt)
+
+    def count_topic(self, team_id: int, week: IsoWeek, topic: str) -> None:
+        key = {"team_id": team_id, "iso_year": week.year, "iso_week": week.week, "topic": topic}
+        self._increment(TopicCount, {**key, "count": 1}, "count")
+
+    def count_feedback(self, team_id: int, week: IsoWeek, topic: str, helpful: bool) -> None:
+        key = {"team_id": team_id, "iso_year": week.year, "iso_week": week.week, "topic": topic}
+        values = {**key, "helpful": int(helpful), "not_helpful": int(not helpful)}
+        self._increment(FeedbackCount, values, "helpful" if helpful else "not_helpful")
+
+    def topic_counts(self, team_id: int, week: IsoWeek) -> dict[str, int]:
+        rows = self.session.execute(
+            select(TopicCount.topic, func.sum(TopicCount.count))
+            .where(TopicCount.team_id == team_id, _in_week(TopicCount, week))
+            .group_by(TopicCount.topic)
+        ).all()
+        return {topic: int(count) for topic, count in rows if count}
+
+    def _team_filter(self, school_id: int | None, include_demo: bool) -> object:
+        if school_id is not None:
+            return Team.school_id == school_id
+        return Team.id.isnot(None) if include_demo else Team.is_demo.is_(False)
+
+    def feedback_totals(
+        self, weeks: list[IsoWeek], school_id: int | None = None, include_demo: bool = False
+    ) -> dict[str, tuple[int, int]]:
+        """(helpful, not helpful) per topic over ``weeks``: one school's teams, or every school."""
+        rows = self.session.execute(
+            select(FeedbackCount.topic, func.sum(FeedbackCount.helpful), func.sum(FeedbackCount.not_helpful))
+            .join(Team, Team.id == FeedbackCount.team_id)
+            .where(self._team_filter(school_id, include_demo), weeks_clause(weeks, FeedbackCount))
+            .group_by(FeedbackCount.topic)
+        ).all()
+        return {topic: (int(up or 0), int(down or 0)) for topic, up, down in rows}
+
+    def topic_totals(self, weeks: list[IsoWeek], topics: list[str], include_demo: bool = False) -> dict[str, int]:
+        """Questions per topic over ``weeks`` and every school."""
+        rows = self.session.execute(
+            select(TopicCount.topic, func.sum(TopicCount.count))
+            .join(Team, Team.id == TopicCount.team_id)
+            .where(self._team_filter(None, include_demo), weeks_clause(weeks, TopicCount), TopicCount.topic.in_(topics))
+            .group_by(TopicCount.topic)
+        ).all()
+        return {topic: int(count or 0) for topic, count in rows}
+
+    def add_many(self, topic_rows: list[dict], feedback_rows: list[dict] = ()) -> None:  # type: ignore[assignment]
+        """Bulk insert (demo data, benchmarks)."""
+        if topic_rows:
+            self.session.execute(insert(TopicCount.__table__), topic_rows)
+        if feedback_rows:
+            self.session.execute(insert(FeedbackCount.__table__), list(feedback_rows))
+
+    def delete_teams(self, team_ids: list[int]) -> None:
+        for table in (TopicCount, FeedbackCount):
+            self.session.execute(
+                delete(table).where(table.team_id.in_(team_ids)).execution_options(synchronize_session=False)
+            )
+
+
+# --------------------------------------------------------------------------- fundament-scans
+
+
+class ScanRepository:
+    """A school's fundament-scans."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, school_id: int, answers: dict[str, int | None], created_at: datetime) -> FundamentScan:
+        row = FundamentScan(school_id=school_id, created_at=created_at, **answers)
+        self.session.add(row)
+        self.session.flush()
+        return row
+
+    def latest(self, school_id: int, limit: int) -> list[FundamentScan]:
+        return list(
+            self.session.execute(
+                select(FundamentScan)
+                .where(FundamentScan.school_id == school_id)
+                .order_by(FundamentScan.created_at.desc(), FundamentScan.id.desc())
+                .limit(limit)
+            ).scalars()
+        )
+
+    def delete_school(self, school_id: int) -> None:
+        self.session.execute(
+            delete(FundamentScan)
+            .where(FundamentScan.school_id == school_id)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def scan_answers(row: FundamentScan) -> dict[str, int | None]:
+    return {item: getattr(row, item) for item in SCAN_ITEMS}
+
+
+# --------------------------------------------------------------------------- coordinators
+
+
+class CoordinatorRepository:
+    """Dashboard accounts."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, coordinator_id: int) -> Coordinator | None:
+        return self.session.get(Coordinator, coordinator_id)
+
+    def with_email(self, email: str) -> Coordinator | None:
+        return self.session.execute(select(Coordinator).where(Coordinator.email == email)).scalar_one_or_none()
+
+    def add(self, school: School, email: str, password_hash: str, is_demo: bool = False) -> Coordinator:
+        row = Coordinator(school=school, email=email, password_hash=password_hash, is_demo=is_demo)
+        self.session.add(row)
+        self.session.flush()
+        return row
