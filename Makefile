@@ -10,6 +10,7 @@ RASA    := $(VENV)/bin/rasa
 STAMP   := $(VENV)/.installed
 MODEL   := models/current.tar.gz
 NLU_DATA := $(shell find data -name '*.yml' 2>/dev/null)
+DOMAIN_FILES := $(shell find domain -name '*.yml' 2>/dev/null)
 JS_STAMP := bot/web/static/vendor/.built
 
 # Quieter TensorFlow; no telemetry; keep runs reproducible.
@@ -54,11 +55,11 @@ train: $(MODEL) ## Train the Rasa model when data, domain or config changed
 # The training log and /usr/bin/time's record next to the model are what `make bench`
 # reports as our training time and peak memory; RASA_MAX_CACHE_SIZE=0 turns off Rasa's
 # training cache so that record is always a full training (data changes retrain DIET anyway).
-$(MODEL): $(STAMP) config.yml domain.yml $(NLU_DATA)
+$(MODEL): $(STAMP) config.yml $(DOMAIN_FILES) $(NLU_DATA)
 	@echo "[train] data, domain or config changed: training (about 5 minutes on a quiet 2-core machine) ..."
 	@mkdir -p models; rm -f models/current.time.txt; set -o pipefail; \
 	$(if $(wildcard /usr/bin/time),/usr/bin/time -v -o models/current.time.txt) \
-	  env RASA_MAX_CACHE_SIZE=0 $(RASA) train --fixed-model-name current --out models 2>&1 \
+	  env RASA_MAX_CACHE_SIZE=0 $(RASA) train --domain domain --fixed-model-name current --out models 2>&1 \
 	  | tee models/current.train.log
 	@touch $@
 
@@ -73,8 +74,9 @@ unit: $(STAMP) $(JS_STAMP) browser train ## pytest (actions, services, storage o
 	$(PY) -m pytest
 
 validate: $(STAMP) ## rasa data validate
-	$(RASA) data validate
+	$(RASA) data validate --domain domain --data data
 
+# No --domain here: `rasa test core` has no such option; it uses the domain stored in the model.
 conversation-tests: $(MODEL) ## Rasa conversation tests (tests/test_*.yml) on the trained model
 	$(RASA) test core --model $(MODEL) --stories tests/ --fail-on-prediction-errors --out var/results
 

@@ -341,7 +341,7 @@ def cross_validate(b: Bench, name: str, config: Path, nlu: Path) -> tuple[float,
                 "--config",
                 str(cfg),
                 "--domain",
-                "domain.yml",
+                "domain",
                 "--cross-validation",
                 "--folds",
                 str(b.plan.cv_folds),
@@ -905,7 +905,7 @@ def default_fingerprint(config: Path = DEFAULT_CONFIG) -> str:
     import rasa
 
     digest = hashlib.sha256(rasa.__version__.encode())
-    for path in [config, ROOT / "domain.yml", *sorted((ROOT / "data").rglob("*.yml"))]:
+    for path in [config, *sorted((ROOT / "domain").rglob("*.yml")), *sorted((ROOT / "data").rglob("*.yml"))]:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 

@@ -27,7 +27,17 @@ DIMS = ["energie", "werkdruk", "verbinding", "waardering", "plezier"]
 
 @lru_cache(maxsize=1)
 def domain() -> dict[str, Any]:
-    return yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    """domain/*.yml merged as Rasa merges them: slots, responses, forms by key; intents, actions appended."""
+    merged: dict[str, Any] = {}
+    for path in sorted((ROOT / "domain").rglob("*.yml")):
+        for key, value in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).items():
+            if isinstance(value, dict):
+                merged.setdefault(key, {}).update(value)
+            elif isinstance(value, list):
+                merged.setdefault(key, []).extend(value)
+            else:
+                merged[key] = value
+    return merged
 
 
 def make_tracker(
