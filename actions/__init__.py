@@ -14,6 +14,7 @@ def all_actions() -> tuple[type, ...]:
     from actions.feedback import ActionFeedback
     from actions.kennis import ActionKennisVervolg, ActionTelOnderwerp
     from actions.privacy import ActionDeleteMyData, ValidateDeleteForm
+    from actions.roster import ActionRosterInfo, ActionSendLink, ValidateLinkForm
     from actions.scan import ActionScanReset, ActionScanSubmit, ValidateFundamentScanForm
 
     return (
@@ -30,4 +31,7 @@ def all_actions() -> tuple[type, ...]:
         ValidateFundamentScanForm,
         ActionScanReset,
         ActionScanSubmit,
+        ActionRosterInfo,
+        ValidateLinkForm,
+        ActionSendLink,
     )

@@ -11,34 +11,28 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.common import BackendAction, metadata_team_code
+from actions.common import BackendAction, member_ref
 from actions.forms import AnswerFormValidation, FormTexts
 from bot.services import checkin
 from bot.services.catalogue import Tool, dimension_labels
-from bot.services.teams import find_team
 from bot.text.answers import Answer, Kind, parse_score, parse_yes_no
 from bot.vocabulary import DIMENSIONS
 
 logger = logging.getLogger(__name__)
 
-#: After this many unclear team codes the check-in stops.
-MAX_BAD_CODES = 3
-
 _RESET_COUNTERS = {"checkin_unclear": 0, "checkin_offer_skip": False}
 
 
-def reset_events(keep_team: bool = True) -> list[dict[str, Any]]:
+def reset_events() -> list[dict[str, Any]]:
     """Clear the answers of a (finished or abandoned) check-in from the conversation."""
     events = [SlotSet(d, None) for d in DIMENSIONS]
     events += [SlotSet("consent", None), SlotSet("checkin_stopped", None)]
     events += [SlotSet(name, value) for name, value in _RESET_COUNTERS.items()]
-    if not keep_team:
-        events.append(SlotSet("team_code", None))
     return events
 
 
 class ValidateCheckinForm(AnswerFormValidation):
-    """Reads the team code, consent and the five answers; "stop" ends the form."""
+    """Reads consent and the five answers of a member (personal link); "stop" ends the form."""
 
     answer_slots = DIMENSIONS
     stopped_slot = "checkin_stopped"
@@ -53,37 +47,11 @@ class ValidateCheckinForm(AnswerFormValidation):
         return parse_score(text, slot)
 
     def finished(self, tracker: Tracker) -> bool:
-        # Nothing more to ask once the person stopped or said no: the form ends and
-        # action_checkin_submit says goodbye without storing anything.
-        return super().finished(tracker) or tracker.get_slot("consent") is False
-
-    async def extract_team_code(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        if tracker.get_slot("requested_slot") == "team_code":
-            return {"team_code": (tracker.latest_message or {}).get("text")}
-        if tracker.get_slot("team_code"):
-            return {}
-        code = metadata_team_code(tracker)
-        return {"team_code": code} if code else {}
-
-    def validate_team_code(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        typed = tracker.get_slot("requested_slot") == "team_code"
-        if typed and parse_score(value).kind is Kind.STOP:
-            return {"team_code": None, "checkin_stopped": True}
-        team = find_team(self.backend.uow(), value if isinstance(value, str) else None)
-        if team is not None:
-            return {"team_code": team.code, **_RESET_COUNTERS}
-        if not typed:
-            dispatcher.utter_message(response="utter_team_code_link_unknown")
-            return {"team_code": None}
-        count = int(tracker.get_slot("checkin_unclear") or 0) + 1
-        dispatcher.utter_message(response="utter_team_code_unknown")
-        if count >= MAX_BAD_CODES:
-            return {"team_code": None, "checkin_stopped": True}
-        return {"team_code": None, "checkin_unclear": count}
+        # Nothing more to ask once the person stopped or said no, or without a personal link:
+        # the form ends and action_checkin_submit says why nothing was stored.
+        if super().finished(tracker) or tracker.get_slot("consent") is False:
+            return True
+        return self.member(tracker) is None
 
     def validate_consent(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -100,7 +68,10 @@ class ValidateCheckinForm(AnswerFormValidation):
 
 
 class ActionCheckinReset(BackendAction):
-    """Start every check-in clean (answers of an interrupted one are never reused)."""
+    """Start every check-in clean (answers of an interrupted one are never reused).
+
+    Also remembers the personal link of this conversation (its hash) for the later turns.
+    """
 
     def name(self) -> str:
         return "action_checkin_reset"
@@ -108,7 +79,8 @@ class ActionCheckinReset(BackendAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        return reset_events()
+        ref = member_ref(tracker)
+        return reset_events() + ([SlotSet("member_ref", ref)] if ref else [])
 
 
 def format_tools(tools: list[Tool]) -> str:
@@ -140,18 +112,29 @@ class ActionCheckinSubmit(BackendAction):
         if tracker.get_slot("checkin_stopped"):
             dispatcher.utter_message(response="utter_checkin_stopped")
             return reset_events()
+        # Before the consent check: without a link the form ends at once, consent never asked.
+        ref = member_ref(tracker)
+        if ref is None:
+            dispatcher.utter_message(response="utter_checkin_needs_link")
+            return reset_events()
+        if tracker.get_slot("consent") is None:
+            # The form ended before asking consent: the link belongs to no member (any more).
+            dispatcher.utter_message(response="utter_checkin_link_unknown")
+            return reset_events()
         if tracker.get_slot("consent") is not True:
             dispatcher.utter_message(response="utter_checkin_no_consent")
             return reset_events()
 
         scores = given_scores(tracker)
+        secret = self.backend.settings.pseudonym_secret
         try:
-            result = checkin.save_checkin(
-                self.backend.uow(), self.person(tracker), tracker.get_slot("team_code"), scores
-            )
-        except checkin.UnknownTeam:
-            dispatcher.utter_message(response="utter_team_code_unknown")
-            return reset_events(keep_team=False)
+            result = checkin.save_member_checkin(self.backend.uow(), ref, scores, secret)
+        except checkin.UnknownMember:
+            dispatcher.utter_message(response="utter_checkin_link_unknown")
+            return reset_events()
+        except checkin.WeekReleased:
+            dispatcher.utter_message(response="utter_checkin_week_closed")
+            return reset_events()
         except SQLAlchemyError:
             logger.exception("Saving a check-in failed")
             dispatcher.utter_message(response="utter_checkin_save_failed")
@@ -197,7 +180,11 @@ class ActionCheckinHistory(BackendAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         try:
-            weeks = checkin.history(self.backend.uow(), self.person(tracker))
+            member = self.member(tracker)
+            if member is None:
+                dispatcher.utter_message(response="utter_checkin_needs_link")
+                return []
+            weeks = checkin.history(self.backend.uow(), member.person_key)
         except SQLAlchemyError:
             logger.exception("Reading check-in history failed")
             dispatcher.utter_message(response="utter_action_failed")

@@ -7,6 +7,8 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 
 from bot.backend import Backend
+from bot.services.checkin import MemberRef, find_member
+from bot.services.links import HASH_METADATA, is_token_hash
 from bot.services.pseudonym import person_key
 from bot.services.teams import find_team
 
@@ -18,8 +20,22 @@ class BackendAction(Action):
         self.backend = backend
 
     def person(self, tracker: Tracker) -> str:
-        """The pseudonym of the person in this conversation (see bot.services.pseudonym)."""
+        """The pseudonym of the chat sender (see bot.services.pseudonym)."""
         return person_key(tracker.sender_id, self.backend.settings.pseudonym_secret)
+
+    def member(self, tracker: Tracker) -> MemberRef | None:
+        """The roster member behind this conversation's personal link, or None."""
+        return find_member(self.backend.uow(), member_ref(tracker), self.backend.settings.pseudonym_secret)
+
+
+def member_ref(tracker: Tracker) -> str | None:
+    """The SHA-256 of the personal link: from this message's metadata (the channel put it there
+    in place of the token), else remembered in the ``member_ref`` slot."""
+    metadata: Any = (tracker.latest_message or {}).get("metadata") or {}
+    value = metadata.get(HASH_METADATA) if isinstance(metadata, dict) else None
+    if not is_token_hash(value):
+        value = tracker.get_slot("member_ref")
+    return value if is_token_hash(value) else None
 
 
 def metadata_value(tracker: Tracker, key: str) -> str | None:
@@ -35,7 +51,10 @@ def metadata_team_code(tracker: Tracker) -> str | None:
 
 
 def known_team_code(backend: Backend, tracker: Tracker) -> str | None:
-    """The conversation's team code (slot first, then message metadata) if it is a known team."""
+    """The conversation's team (its member's team, the slot, then message metadata) if it is known."""
+    member = find_member(backend.uow(), member_ref(tracker), backend.settings.pseudonym_secret)
+    if member is not None:
+        return member.team_code
     for code in (tracker.get_slot("team_code"), metadata_team_code(tracker)):
         team = find_team(backend.uow(), code) if code else None
         if team is not None:

@@ -45,7 +45,11 @@ class ActionDeleteMyData(BackendAction):
             dispatcher.utter_message(response="utter_delete_cancelled")
             return events
         try:
-            count = checkin.delete_all(self.backend.uow(), self.person(tracker))
+            member = self.member(tracker)
+            if member is None:
+                dispatcher.utter_message(response="utter_checkin_needs_link")
+                return events
+            count = checkin.delete_all(self.backend.uow(), member.person_key)
         except SQLAlchemyError:
             logger.exception("Deleting a person's check-ins failed")
             dispatcher.utter_message(response="utter_delete_failed")

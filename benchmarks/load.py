@@ -20,9 +20,13 @@ import itertools
 import random
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 import aiohttp
+
+if TYPE_CHECKING:
+    from bot.storage.unit_of_work import UnitOfWork
 
 KNOWLEDGE = [
     "wat is welbevinden op school eigenlijk?",
@@ -162,29 +166,22 @@ async def run_load(
     return result
 
 
-def verify_checkins(database_url: str, checkins: list[Checkin], secret: str) -> tuple[int, list[str]]:
-    """Compare every check-in with the stored rows; returns (number right, problems).
+def verify_checkins(uow: UnitOfWork, checkins: list[Checkin], secret: str) -> tuple[int, list[str]]:
+    """Compare every check-in with what the database holds for it; returns (number right, problems).
 
     Right means: a finished check-in was confirmed and stored exactly as answered, under its
-    own pseudonym; an abandoned one left nothing stored.
+    own pseudonym; an abandoned one left nothing stored. ``uow``: a unit of work on the app
+    database the action server wrote to; ``secret``: its PSEUDONYM_SECRET.
     """
-    from sqlalchemy import text
-
+    from bot.services.checkin import history
     from bot.services.pseudonym import person_key
-    from bot.storage.db import make_engine
+    from bot.vocabulary import DIMENSIONS
 
-    engine = make_engine(database_url)
-    with engine.connect() as conn:
-        rows: dict[str, list[tuple]] = {}
-        for r in conn.execute(
-            text("SELECT person_key, energie, werkdruk, verbinding, waardering, plezier FROM checkins")
-        ):
-            rows.setdefault(r[0], []).append(tuple(r[1:]))
-    engine.dispose()
     problems: list[str] = []
     exact = 0
     for c in checkins:
-        stored = rows.get(person_key(c.sender, secret=secret), [])
+        weeks = history(uow, person_key(c.sender, secret=secret))
+        stored = [tuple(week.scores[d] for d in DIMENSIONS) for week in weeks]
         if c.abandoned:
             if stored:
                 problems.append(f"{c.sender}: abandoned half-way, yet stored {stored}")

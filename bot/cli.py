@@ -12,6 +12,7 @@ import logging
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from bot.backend import Backend
 
@@ -216,6 +217,115 @@ def cmd_purge(args: argparse.Namespace, backend: Backend) -> int:
     return 0
 
 
+def cmd_school_set_domains(args: argparse.Namespace, backend: Backend) -> int:
+    from bot.services.roster import set_domains
+
+    domains = set_domains(backend.uow(), args.school, args.domains)
+    _print_json({"school": args.school.strip(), "domains": domains})
+    return 0
+
+
+def _roster_text(args: argparse.Namespace) -> str:
+    """The addresses given on the command line and in ``--file``, one per line."""
+    from bot.services.roster import RosterFileError, decode_upload
+
+    parts = list(args.emails or [])
+    if getattr(args, "file", None):
+        try:
+            data = Path(args.file).read_bytes()
+        except OSError as exc:
+            raise ValueError(f"Cannot read {args.file!r}: {exc.strerror or type(exc).__name__}.") from None
+        try:
+            parts.append(decode_upload(data))
+        except RosterFileError:
+            raise ValueError(
+                f"{args.file!r} is not UTF-8 or UTF-16 text. Save it as 'CSV UTF-8' (Excel: Save As > "
+                "CSV UTF-8) and try again."
+            ) from None
+    if not parts:
+        raise ValueError("Give one or more e-mail addresses, or --file roster.csv.")
+    return "\n".join(parts)
+
+
+def _roster_result(team, change) -> int:
+    _print_json({"team": team.name, "team_code": team.code, **change.as_json()})
+    return 1 if change.errors else 0
+
+
+def cmd_members_add(args: argparse.Namespace, backend: Backend) -> int:
+    from bot.services.roster import add_members
+
+    team = _team(backend, args.team)
+    change = add_members(backend.uow(), team.id, _roster_text(args), "cli", backend.settings.link_secret)
+    return _roster_result(team, change)
+
+
+def cmd_members_remove(args: argparse.Namespace, backend: Backend) -> int:
+    from bot.services.roster import remove_members
+
+    team = _team(backend, args.team)
+    change = remove_members(backend.uow(), team.id, _roster_text(args), "cli", backend.settings.pseudonym_secret)
+    return _roster_result(team, change)
+
+
+def cmd_members_count(args: argparse.Namespace, backend: Backend) -> int:
+    from bot.services.roster import PADDING_DELAY_DAYS, roster_summary
+
+    team = _team(backend, args.team)
+    summary = roster_summary(backend.uow(), team.id)
+    _print_json(
+        {
+            "team": team.name,
+            "team_code": team.code,
+            "roster_size": summary.size,
+            f"added_last_{PADDING_DELAY_DAYS}_days": summary.added_recently,
+        }
+    )
+    return 0
+
+
+def cmd_invitations_send(args: argparse.Namespace, backend: Backend) -> int:
+    from bot.services.invitations import queue_team_now, send_due
+
+    team = _team(backend, args.team)
+    queued = queue_team_now(backend.uow(), team.code)
+    report = send_due(backend.uow, backend.settings)
+    result = {
+        "team": queued.team,
+        "team_code": queued.team_code,
+        "week": queued.week.label(),
+        "holiday": queued.holiday,
+        "queued": queued.queued,
+        "sent": report.sent,
+        "retry_later": report.retry,
+        "failed": report.failed,
+    }
+    if queued.holiday:
+        result["note"] = "This week is marked as a holiday for the team: no mails are sent."
+    elif report.retry:
+        result["note"] = (
+            "The mail server did not take every mail; they stay queued and are retried "
+            "(by `python -m bot serve`, or by running this command again)."
+        )
+    _print_json(result)
+    return 0
+
+
+def cmd_release(_args: argparse.Namespace, backend: Backend) -> int:
+    from bot.services.release import release_ended_weeks
+    from bot.services.teams import get_team
+
+    released = release_ended_weeks(backend.uow(), backend.settings.pseudonym_secret)
+    rows = []
+    for item in released:
+        team = get_team(backend.uow(), item.team_id)
+        rows.append(
+            {"team": team.name if team else None, "team_code": team.code if team else None, "week": item.week.label()}
+        )
+    _print_json({"released": rows})
+    return 0
+
+
 def cmd_serve(_args: argparse.Namespace, backend: Backend) -> int:
     from bot.serve import serve
 
@@ -302,6 +412,41 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("purge", help="delete conversation text older than RETENTION_DAYS (run daily)")
     p.add_argument("--days", type=int, help="override RETENTION_DAYS")
     p.set_defaults(func=cmd_purge)
+
+    school = sub.add_parser("school", help="schools: allowed e-mail domains").add_subparsers(
+        dest="school_command", required=True
+    )
+    p = school.add_parser("set-domains", help="set the e-mail domains a school's rosters may use (replaces the list)")
+    p.add_argument("--school", required=True, help="school name")
+    p.add_argument("domains", nargs="+", metavar="DOMAIN", help="e-mail domain, e.g. school.nl")
+    p.set_defaults(func=cmd_school_set_domains)
+
+    members = sub.add_parser("members", help="team rosters (JSON; never a token or a link)").add_subparsers(
+        dest="members_command", required=True
+    )
+    p = members.add_parser("add", help="add addresses to a team's roster; each refused line is reported")
+    p.add_argument("--team", required=True, help="team code")
+    p.add_argument("--file", help="a roster file (CSV or one address per line; UTF-8 or UTF-16)")
+    p.add_argument("emails", nargs="*", metavar="EMAIL", help="e-mail address")
+    p.set_defaults(func=cmd_members_add)
+    p = members.add_parser("remove", help="remove addresses: their links stop working, their raw check-ins go")
+    p.add_argument("--team", required=True, help="team code")
+    p.add_argument("emails", nargs="+", metavar="EMAIL", help="e-mail address")
+    p.set_defaults(func=cmd_members_remove)
+    p = members.add_parser("count", help="the roster size and how many were added in the last 14 days")
+    p.add_argument("--team", required=True, help="team code")
+    p.set_defaults(func=cmd_members_count)
+
+    invitations = sub.add_parser("invitations", help="the weekly invitation mails").add_subparsers(
+        dest="invitations_command", required=True
+    )
+    p = invitations.add_parser("send", help="send this week's invitations of a team now (idempotent)")
+    p.add_argument("--team", required=True, help="team code")
+    p.set_defaults(func=cmd_invitations_send)
+
+    sub.add_parser("release", help="freeze every ended, unreleased team-week (never the running week)").set_defaults(
+        func=cmd_release
+    )
 
     sub.add_parser("serve", help="start action server, Rasa and web app (used by make run)").set_defaults(
         func=cmd_serve

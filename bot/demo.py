@@ -15,24 +15,29 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 from werkzeug.security import generate_password_hash
 
 from bot.backend import Backend
 from bot.services.catalogue import topic_labels
 from bot.services.coordinators import generate_password
+from bot.services.links import member_link, member_token, token_hash
+from bot.services.release import encode_dim, last_ended_week
 from bot.services.scan import clean_answers
 from bot.services.teams import new_code
 from bot.services.topics import FALLBACK, OUT_OF_SCOPE
-from bot.storage.models import School, Team
+from bot.storage.models import Member, ReleasedWeek, School, Team, utcnow
+from bot.storage.repositories import RawDim
 from bot.storage.unit_of_work import UnitOfWork
-from bot.vocabulary import DIMENSIONS, IsoWeek, last_weeks, this_week
+from bot.vocabulary import DIMENSIONS, IsoWeek, last_weeks
 
 DEMO_SCHOOL = "Demoschool De Regenboog (DEMO)"
 DEMO_TEAM = "Demoteam bovenbouw (DEMO)"
 DEMO_TEAM_2 = "Demoteam onderbouw (DEMO)"
 DEMO_EMAIL = "demo-coordinator@example.org"
+#: The demo roster's e-mail domain (example.org is reserved: mail to it never leaves the machine).
+DEMO_DOMAIN = "demoschool.example.org"
 #: Prefix of the person_key of every synthetic check-in.
 DEMO_KEY_PREFIX = "demo-"
 
@@ -167,6 +172,22 @@ def _insert_demo_story(uow: UnitOfWork, team_ids: dict[str, int], until: IsoWeek
                 )
     uow.checkins.add_many(rows)
     uow.counters.add_many(topic_rows, feedback_rows)
+    # The story's weeks are closed: release them, as the weekly job would have done.
+    sizes = {team_ids[name]: story["size"] for name, story in _DEMO_STORY.items()}
+    for team_id in team_ids.values():
+        for week in weeks:
+            mine = [r for r in rows if r["team_id"] == team_id and (r["iso_year"], r["iso_week"]) == week]
+            uow.releases.add(
+                ReleasedWeek(
+                    team_id=team_id,
+                    iso_year=week.year,
+                    iso_week=week.week,
+                    released_at=utcnow(),
+                    eligible=sizes[team_id],
+                    respondents=len(mine),
+                    **{d: encode_dim(RawDim.of(r[d] for r in mine)) for d in DIMENSIONS},
+                )
+            )
     return len(rows)
 
 
@@ -177,15 +198,30 @@ def _insert_demo_scans(uow: UnitOfWork, school_id: int, until: IsoWeek) -> None:
         uow.scans.add(school_id, clean_answers(answers), wednesday - timedelta(weeks=weeks_ago))
 
 
-def refresh_demo_data(uow: UnitOfWork, until: IsoWeek | None = None) -> bool:
-    """Give the demo school two teams, 8 recent weeks of demo check-ins, 👍/👎 counts and two scans.
+def _add_demo_member(uow: UnitOfWork, team_id: int, email: str, added: datetime, link_secret: str) -> None:
+    member = uow.members.add(
+        Member(
+            team_id=team_id,
+            email=email,
+            token_version=1,
+            added_at=added,
+            counts_from=IsoWeek.of(added.date()).monday(),
+            paused=False,
+        )
+    )
+    member.token_hash = token_hash(member_token(member.id, 1, link_secret))
 
-    Runs on every start: when this week has no demo check-ins yet (first start, or the
-    demo data has aged), the demo rows - check-ins with a ``demo-`` key, the demo teams'
-    topic and feedback counts, and the demo school's fundament-scans - are replaced.
-    Returns True when data was written.
+
+def refresh_demo_data(uow: UnitOfWork, until: IsoWeek | None = None) -> bool:
+    """Give the demo school two teams, the 8 most recent closed weeks of demo check-ins
+    (released, as the weekly job does), 👍/👎 counts and two scans.
+
+    Runs on every start: when the last closed week is not released for the demo team yet
+    (first start, or the demo data has aged), the demo rows - check-ins with a ``demo-``
+    key, the demo teams' released weeks, topic and feedback counts, and the demo school's
+    fundament-scans - are replaced. Returns True when data was written.
     """
-    now = until or this_week()
+    now = until or last_ended_week(date.today())
     with uow:
         school = uow.schools.named(DEMO_SCHOOL)
         if school is None or not school.is_demo:
@@ -197,11 +233,12 @@ def refresh_demo_data(uow: UnitOfWork, until: IsoWeek | None = None) -> bool:
             size = _DEMO_STORY[DEMO_TEAM_2]["size"]
             teams[DEMO_TEAM_2] = uow.schools.add_team(school, DEMO_TEAM_2, new_code(), size, is_demo=True)
         team_ids = {name: teams[name].id for name in _DEMO_STORY}
-        if uow.checkins.count_with_prefix(team_ids[DEMO_TEAM], now, DEMO_KEY_PREFIX):
+        if uow.releases.released([team_ids[DEMO_TEAM]], [now]):
             return False
         ids = list(team_ids.values())
         uow.checkins.delete_with_prefix(ids, DEMO_KEY_PREFIX)
         uow.counters.delete_teams(ids)
+        uow.releases.delete_teams(ids)
         uow.scans.delete_school(school.id)
         _insert_demo_story(uow, team_ids, now)
         _insert_demo_scans(uow, school.id, now)
@@ -224,8 +261,13 @@ def ensure_demo(backend: Backend) -> str:
     with uow:
         if uow.schools.count_teams() == 0:
             school = uow.schools.add(DEMO_SCHOOL, is_demo=True)
-            for name in (DEMO_TEAM, DEMO_TEAM_2):
-                uow.schools.add_team(school, name, new_code(), _DEMO_STORY[name]["size"], is_demo=True)
+            uow.schools.set_domains(school.id, [DEMO_DOMAIN])
+            started = utcnow() - timedelta(weeks=9)
+            for t, name in enumerate((DEMO_TEAM, DEMO_TEAM_2), start=1):
+                team = uow.schools.add_team(school, name, new_code(), _DEMO_STORY[name]["size"], is_demo=True)
+                team.first_import_at = started
+                for m in range(1, _DEMO_STORY[name]["size"] + 1):
+                    _add_demo_member(uow, team.id, f"leraar{t}{m:02d}@{DEMO_DOMAIN}", started, settings.link_secret)
             password = generate_password()
             uow.coordinators.add(school, DEMO_EMAIL, generate_password_hash(password), is_demo=True)
             uow.commit()
@@ -237,13 +279,20 @@ def ensure_demo(backend: Backend) -> str:
     refresh_demo_data(uow)
     demo = json.loads(info_file.read_text())
     with uow:
-        school = uow.schools.named(DEMO_SCHOOL)
-        team = uow.schools.team_named(school.id, DEMO_TEAM) if school else None
+        member = uow.members.with_email(f"leraar101@{DEMO_DOMAIN}")
+        link = (
+            member_link(settings.public_base_url, member.id, member.token_version, settings.link_secret)
+            if member
+            else "?"
+        )
+        team = uow.schools.team(member.team_id) if member else None
         code = team.code if team else "?"
     base = settings.public_base_url
     return (
         "\n=== Try it (DEMO DATA, marked as such; turn off with DEMO_DATA=false) ===\n"
-        f"  Chat as a teacher:   {base}/chat?team={code}\n"
+        f"  Check in as a demo teacher (open on two devices: one voice): {link}\n"
+        f"  Every mail (invitations, reminders) is written to {settings.mail_dir}/ as an .eml file\n"
+        f"  Ask questions without a link:  {base}/chat?team={code}\n"
         f"  Coordinator login:   {base}/dashboard  e-mail {demo['email']}  password {demo['password']}\n"
         f'  REST:  curl -s localhost:5005/webhooks/rest/webhook -d \'{{"sender":"a","message":"hoi"}}\'\n'
     )

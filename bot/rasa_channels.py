@@ -26,6 +26,7 @@ from rasa.core.channels.rest import RestInput
 from rasa.core.channels.socketio import SocketIOInput
 
 from bot import rasa_speedups
+from bot.services.links import HASH_METADATA, TOKEN_METADATA, token_hash
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -76,6 +77,21 @@ def is_session_id(value: Any) -> bool:
         return False
 
 
+def hide_member_token(metadata: Any) -> Any:
+    """Replace a personal-link token in message metadata by its SHA-256, before Rasa stores anything.
+
+    The tracker store then holds only the hash (as the application database does); a hash
+    sent by a client is dropped, so only someone holding the link itself can act as the member.
+    """
+    if not isinstance(metadata, dict):
+        return metadata
+    cleaned = {k: v for k, v in metadata.items() if k not in (TOKEN_METADATA, HASH_METADATA)}
+    hashed = token_hash(metadata.get(TOKEN_METADATA))  # None for a missing or malformed token
+    if hashed:
+        cleaned[HASH_METADATA] = hashed
+    return cleaned
+
+
 def _log_late_failure(task: asyncio.Future) -> None:
     if not task.cancelled() and task.exception() is not None:
         logger.error("A late message failed: %s", type(task.exception()).__name__)
@@ -93,6 +109,7 @@ def guarded(
             logger.warning("Ignored a widget message with a session id that is not a random UUID")
             await message.output_channel.send_response(message.sender_id, {"text": failure_text()})
             return
+        message.metadata = hide_member_token(message.metadata)
         counting = CountingOutputChannel(message.output_channel)
         message.output_channel = counting
         # Not cancelled on time-out: a message still being handled (a busy server) must

@@ -2,6 +2,11 @@
 
 Ctrl-C (or SIGTERM) stops all three. If one of them dies, the others are stopped too and
 the exit code says so: a half-running assistant is worse than a stopped one.
+
+In this process also run the scheduler (``SCHEDULER``, default on: weekly mails, the
+release of ended weeks, retention; bot/scheduler.py) and, when no SMTP_HOST is set, a local
+SMTP server on 127.0.0.1:SMTP_PORT that writes every mail as an ``.eml`` file under
+``var/mail/`` (bot/mail.py), so the embedded default sends real mail without a mail server.
 """
 
 from __future__ import annotations
@@ -141,11 +146,50 @@ def _stop(running: list[Service]) -> None:
                 service.process.kill()
 
 
+def start_mailbox(settings: Settings):
+    """On the embedded default (no SMTP_HOST): the local SMTP server, and settings that send to it.
+
+    Returns ``(settings, mailbox)``; ``mailbox`` is None when SMTP_HOST points at a real
+    server. Raises SystemExit with what to do when the port is taken.
+    """
+    if settings.smtp_host:
+        return settings, None
+    from bot.mail import DEV_SMTP_HOST, DevMailbox
+
+    mailbox = DevMailbox(settings.mail_dir, DEV_SMTP_HOST, settings.smtp_port)
+    try:
+        mailbox.start()
+    except OSError as exc:
+        raise SystemExit(
+            f"[serve] cannot start the local mail server on {DEV_SMTP_HOST}:{settings.smtp_port} "
+            f"({exc.strerror or type(exc).__name__}). Set SMTP_PORT to a free port, or SMTP_HOST to a real server."
+        ) from None
+    local = settings.with_changes(smtp_host=DEV_SMTP_HOST, smtp_tls="none", smtp_user="", smtp_password="")
+    return local, mailbox
+
+
 def serve(settings: Settings, wait_timeout: float = 300.0) -> int:
     """Start all three services, print how to try them, and wait until Ctrl-C."""
     if not MODEL_PATH.exists():
         print(f"No trained model at {MODEL_PATH}. Run `make run` (it trains) or `make train`.", file=sys.stderr)
         return 1
+    settings, mailbox = start_mailbox(settings)
+    if mailbox is not None:
+        print(
+            f"[serve] local mail server on {mailbox.host}:{mailbox.port}: every mail lands as an .eml file "
+            f"in {settings.mail_dir}",
+            flush=True,
+        )
+    else:
+        print(f"[serve] mail goes to {settings.smtp_host}:{settings.smtp_port} ({settings.smtp_tls})", flush=True)
+    try:
+        return _serve(settings, wait_timeout, local_mail=mailbox is not None)
+    finally:
+        if mailbox is not None:
+            mailbox.stop()
+
+
+def _serve(settings: Settings, wait_timeout: float, local_mail: bool) -> int:
     env = {**os.environ, **rasa_env(settings), "PYTHONUNBUFFERED": "1"}
     running = services(settings)
     stopping = False
@@ -183,11 +227,23 @@ def serve(settings: Settings, wait_timeout: float = 300.0) -> int:
             return 1
         time.sleep(0.5)
 
+    scheduler = None
     if not stopping:
         from bot.backend import Backend
         from bot.demo import ensure_demo
 
-        print(ensure_demo(Backend.from_settings(settings)), flush=True)
+        backend = Backend.from_settings(settings)
+        print(ensure_demo(backend), flush=True)
+        if settings.scheduler:
+            from bot.scheduler import start_scheduler
+
+            scheduler = start_scheduler(backend)
+            print(
+                "[serve] scheduler running: weekly invitations and reminders, release of ended weeks, retention",
+                flush=True,
+            )
+        if local_mail:
+            print(f"[serve] mails land in {settings.mail_dir} (one .eml file each)", flush=True)
         print("[serve] all running. Press Ctrl-C to stop.", flush=True)
     exit_code = 0
     while not stopping:
@@ -200,5 +256,7 @@ def serve(settings: Settings, wait_timeout: float = 300.0) -> int:
                 stopping, exit_code = True, 1
         time.sleep(0.5)
     print("[serve] stopping ...", flush=True)
+    if scheduler is not None:
+        scheduler.shutdown(wait=False)
     _stop(running)
     return exit_code

@@ -21,7 +21,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 #: Smallest group whose figures may ever be shown; lower settings are raised to this.
 MIN_GROUP_FLOOR = 3
 
-_SECRET_NAMES = ("PSEUDONYM_SECRET", "WEB_SECRET_KEY", "ACTION_SERVER_TOKEN")
+_SECRET_NAMES = ("PSEUDONYM_SECRET", "WEB_SECRET_KEY", "ACTION_SERVER_TOKEN", "LINK_SECRET")
 
 
 def _env_bool(name: str, default: bool) -> bool:
@@ -49,6 +49,13 @@ def _env_float(name: str, default: float) -> float:
         return float(value)
     except ValueError as exc:
         raise SystemExit(f"Setting {name} must be a number of seconds, got {value!r}.") from exc
+
+
+def _env_choice(name: str, choices: tuple[str, ...], default: str) -> str:
+    value = os.environ.get(name, "").strip().lower() or default
+    if value not in choices:
+        raise SystemExit(f"Setting {name} must be one of {', '.join(choices)}, got {value!r}.")
+    return value
 
 
 def _load_or_create_secrets(var_dir: Path) -> dict[str, str]:
@@ -83,6 +90,8 @@ class Settings:
     pseudonym_secret: str = field(repr=False)
     web_secret_key: str = field(repr=False)
     action_server_token: str = field(repr=False)
+    #: Derives each member's personal-link token (only its SHA-256 is stored).
+    link_secret: str = field(repr=False)
     action_server_url: str
     rasa_url: str
     web_host: str
@@ -94,6 +103,19 @@ class Settings:
     reply_timeout_seconds: float = 9.0
     #: Install the measured Rasa fixes of bot/rasa_speedups.py (off: Rasa as shipped).
     rasa_speedups: bool = True
+    #: Weeks a member's own raw check-ins are kept (their history); released aggregates stay.
+    checkin_retention_weeks: int = 26
+    #: Outgoing mail. Empty host on the embedded default: ``python -m bot serve`` starts a
+    #: local SMTP server that writes every mail to var/mail/ (see bot/mail.py).
+    smtp_host: str = ""
+    smtp_port: int = 8025
+    smtp_user: str = ""
+    smtp_password: str = field(default="", repr=False)
+    #: "starttls", "ssl" or "none".
+    smtp_tls: str = "none"
+    mail_from: str = "Welbevinden-assistent <welbevinden@localhost>"
+    #: Start the scheduler (weekly mails, release, retention) inside ``python -m bot serve``.
+    scheduler: bool = True
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -111,6 +133,7 @@ class Settings:
             pseudonym_secret=secret["PSEUDONYM_SECRET"],
             web_secret_key=secret["WEB_SECRET_KEY"],
             action_server_token=secret["ACTION_SERVER_TOKEN"],
+            link_secret=secret["LINK_SECRET"],
             action_server_url=os.environ.get("ACTION_SERVER_URL", "http://127.0.0.1:5055/webhook"),
             rasa_url=os.environ.get("RASA_URL", "http://localhost:5005"),
             web_host=os.environ.get("WEB_HOST", "127.0.0.1"),
@@ -119,7 +142,20 @@ class Settings:
             public_base_url=(os.environ.get("PUBLIC_BASE_URL") or "http://localhost:8000").rstrip("/"),
             reply_timeout_seconds=_env_float("REPLY_TIMEOUT_SECONDS", 9.0),
             rasa_speedups=_env_bool("RASA_SPEEDUPS", True),
+            checkin_retention_weeks=max(1, _env_int("CHECKIN_RETENTION_WEEKS", 26)),
+            smtp_host=os.environ.get("SMTP_HOST", "").strip(),
+            smtp_port=_env_int("SMTP_PORT", 8025),
+            smtp_user=os.environ.get("SMTP_USER", ""),
+            smtp_password=os.environ.get("SMTP_PASSWORD", ""),
+            smtp_tls=_env_choice("SMTP_TLS", ("none", "starttls", "ssl"), "none"),
+            mail_from=os.environ.get("MAIL_FROM") or "Welbevinden-assistent <welbevinden@localhost>",
+            scheduler=_env_bool("SCHEDULER", True),
         )
+
+    @property
+    def mail_dir(self) -> Path:
+        """Where the embedded default's local SMTP server writes every mail (one .eml each)."""
+        return self.var_dir / "mail"
 
     def with_changes(self, **changes: object) -> "Settings":
         """A copy with some settings changed (tests, benchmarks)."""

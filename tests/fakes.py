@@ -13,7 +13,9 @@ import itertools
 from collections.abc import Sequence
 from datetime import datetime
 
-from bot.storage.models import CheckIn, Coordinator, FundamentScan, School, Team
+from sqlalchemy.exc import IntegrityError
+
+from bot.storage.models import CheckIn, Coordinator, FundamentScan, Member, ReleasedWeek, RosterEvent, School, Team
 from bot.storage.repositories import RawDim, RawWeek
 from bot.storage.unit_of_work import UnitOfWork
 from bot.vocabulary import DIMENSIONS, IsoWeek
@@ -29,6 +31,8 @@ class FakeSchoolRepository:
     def __init__(self) -> None:
         self.schools: list[School] = []
         self.teams: list[Team] = []
+        self._domains: dict[int, list[str]] = {}
+        self._holidays: set[tuple[int, IsoWeek]] = set()
 
     def get(self, school_id: int) -> School | None:
         return next((s for s in self.schools if s.id == school_id), None)
@@ -65,6 +69,23 @@ class FakeSchoolRepository:
     def count_teams(self) -> int:
         return len(self.teams)
 
+    def all_teams(self) -> list[Team]:
+        return sorted(self.teams, key=lambda t: t.id)
+
+    def domains(self, school_id: int) -> list[str]:
+        return sorted(self._domains.get(school_id, ()))
+
+    def set_domains(self, school_id: int, domains: Sequence[str]) -> None:
+        self._domains = {**self._domains, school_id: list(domains)}
+
+    def holidays(self, team_id: int) -> list[IsoWeek]:
+        return sorted(w for t, w in self._holidays if t == team_id)
+
+    def set_holiday(self, team_id: int, week: IsoWeek, on: bool) -> None:
+        self._holidays = {(t, w) for t, w in self._holidays if (t, w) != (team_id, week)} | (
+            {(team_id, week)} if on else set()
+        )
+
 
 class FakeCheckInRepository:
     def __init__(self, schools: FakeSchoolRepository) -> None:
@@ -72,9 +93,7 @@ class FakeCheckInRepository:
         self._schools = schools
 
     def get(self, team_id: int, person_key: str, week: IsoWeek) -> CheckIn | None:
-        return next(
-            (c for c in self.rows if (c.team_id, c.person_key, _week(c)) == (team_id, person_key, week)), None
-        )
+        return next((c for c in self.rows if (c.team_id, c.person_key, _week(c)) == (team_id, person_key, week)), None)
 
     def add(self, checkin: CheckIn) -> None:
         if checkin not in self.rows:
@@ -88,6 +107,14 @@ class FakeCheckInRepository:
     def delete_person(self, person_key: str) -> int:
         before = len(self.rows)
         self.rows = [c for c in self.rows if c.person_key != person_key]
+        return before - len(self.rows)
+
+    def of_team_week(self, team_id: int, week: IsoWeek) -> list[CheckIn]:
+        return [c for c in self.rows if c.team_id == team_id and _week(c) == week]
+
+    def delete_older_than(self, week: IsoWeek) -> int:
+        before = len(self.rows)
+        self.rows = [c for c in self.rows if _week(c) >= week]
         return before - len(self.rows)
 
     def add_many(self, rows: list[dict]) -> None:
@@ -199,6 +226,66 @@ class FakeCoordinatorRepository:
         return row
 
 
+class FakeMemberRepository:
+    def __init__(self) -> None:
+        self.rows: list[Member] = []
+        self.audit: list[RosterEvent] = []
+
+    def get(self, member_id: int) -> Member | None:
+        return next((m for m in self.rows if m.id == member_id), None)
+
+    def with_email(self, email: str) -> Member | None:
+        return next((m for m in self.rows if m.email == email), None)
+
+    def with_emails(self, emails: Sequence[str]) -> dict[str, Member]:
+        return {m.email: m for m in self.rows if m.email in emails}
+
+    def with_token_hash(self, token_hash: str) -> Member | None:
+        return next((m for m in self.rows if m.token_hash == token_hash), None)
+
+    def of_team(self, team_id: int) -> list[Member]:
+        return sorted((m for m in self.rows if m.team_id == team_id), key=lambda m: m.email)
+
+    def count(self, team_id: int) -> int:
+        return len(self.of_team(team_id))
+
+    def count_added_since(self, team_id: int, since: datetime) -> int:
+        return sum(m.team_id == team_id and m.added_at >= since for m in self.rows)
+
+    def add(self, member: Member) -> Member:
+        member.id = member.id or next(_ids)
+        self.rows = [*self.rows, member]
+        return member
+
+    def remove(self, member: Member) -> None:
+        self.rows = [m for m in self.rows if m is not member]
+
+    def log(self, event: RosterEvent) -> None:
+        self.audit = [*self.audit, event]
+
+    def events(self, team_id: int, limit: int = 200) -> list[RosterEvent]:
+        return [e for e in reversed(self.audit) if e.team_id == team_id][:limit]
+
+
+class FakeReleaseRepository:
+    def __init__(self) -> None:
+        self.rows: list[ReleasedWeek] = []
+
+    def released(self, team_ids: list[int], weeks: list[IsoWeek]) -> dict[tuple[int, IsoWeek], ReleasedWeek]:
+        return {(r.team_id, _week(r)): r for r in self.rows if r.team_id in team_ids and _week(r) in weeks}
+
+    def latest_week(self, team_id: int) -> IsoWeek | None:
+        return max((_week(r) for r in self.rows if r.team_id == team_id), default=None)
+
+    def add(self, row: ReleasedWeek) -> None:
+        if self.released([row.team_id], [_week(row)]):
+            raise IntegrityError("INSERT INTO released_weeks", {}, Exception("a week is released once"))
+        self.rows = [*self.rows, row]
+
+    def delete_teams(self, team_ids: list[int]) -> None:
+        self.rows = [r for r in self.rows if r.team_id not in team_ids]
+
+
 class FakeUnitOfWork(UnitOfWork):
     """All fake repositories; ``commits`` counts commits, and leaving without one rolls back."""
 
@@ -208,10 +295,13 @@ class FakeUnitOfWork(UnitOfWork):
         self.counters = FakeCounterRepository(self.schools)  # type: ignore[assignment]
         self.scans = FakeScanRepository()  # type: ignore[assignment]
         self.coordinators = FakeCoordinatorRepository()  # type: ignore[assignment]
+        self.members = FakeMemberRepository()  # type: ignore[assignment]
+        self.releases = FakeReleaseRepository()  # type: ignore[assignment]
+        # No fake outbox: mail is tested against real databases and a real SMTP server only.
         self.commits = 0
         self._saved: dict | None = None
 
-    _repos = ("schools", "checkins", "counters", "scans", "coordinators")
+    _repos = ("schools", "checkins", "counters", "scans", "coordinators", "members", "releases")
 
     def __enter__(self) -> "FakeUnitOfWork":
         self._saved = {name: {k: copy.copy(v) for k, v in vars(getattr(self, name)).items()} for name in self._repos}

@@ -10,6 +10,12 @@ import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.backend import Backend
+    from bot.services.teams import TeamInfo
+    from bot.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -44,6 +50,8 @@ class Stack:
     rasa_url: str = ""
     action_url: str = ""
     env: dict[str, str] = field(default_factory=dict)
+    #: The settings the servers read from ``env`` (secrets included), set by ``start``.
+    settings: "Settings | None" = None
     processes: list[subprocess.Popen] = field(default_factory=list)
     starting: list[tuple[str, subprocess.Popen]] = field(default_factory=list)  # start_rasa(wait=False)
 
@@ -65,7 +73,7 @@ class Stack:
         from bot.settings import Settings
         from bot.storage.migrate import upgrade
 
-        if not MODEL.exists():
+        if with_rasa and not MODEL.exists():  # before anything starts: nothing is left running
             raise RuntimeError(f"No trained model at {MODEL}: run `make train` first.")
         action_port = action_port or free_port()
         self.action_url = f"http://127.0.0.1:{action_port}"
@@ -83,16 +91,20 @@ class Stack:
         saved = dict(os.environ)
         os.environ.update(self.env)
         try:
-            settings = Settings.from_env()
+            self.settings = settings = Settings.from_env()
             self.env.update(rasa_env(settings))
             upgrade(self.database_url)
         finally:
             os.environ.clear()
             os.environ.update(saved)
-        if with_actions:
-            self.start_actions()
-        if with_rasa:
-            self.rasa_url = self.start_rasa(extra_rasa_args)
+        try:
+            if with_actions:
+                self.start_actions()
+            if with_rasa:
+                self.rasa_url = self.start_rasa(extra_rasa_args)
+        except BaseException:
+            self.stop()  # a failed start leaves no server running behind the test
+            raise
         return self
 
     def start_rasa(
@@ -103,6 +115,8 @@ class Stack:
         ``wait=False`` returns at once, so several models load side by side; ``wait_all`` then
         waits until all of them answer.
         """
+        if not MODEL.exists():
+            raise RuntimeError(f"No trained model at {MODEL}: run `make train` first.")
         port = free_port()
         cmd = [str(BIN / "rasa"), "run", "--model", str(MODEL), "--endpoints", "endpoints.yml",
                "--credentials", "credentials.yml", "--port", str(port), "--interface", "127.0.0.1",
@@ -120,6 +134,13 @@ class Stack:
         """Wait until every Rasa process started so far answers."""
         while self.starting:
             wait_until_up(*self.starting.pop(0))
+
+    def backend(self) -> "Backend":
+        """A backend on the stack's database with the servers' own settings (to set up teams and rosters)."""
+        from bot.backend import Backend
+
+        assert self.settings is not None, "start() the stack first"
+        return Backend.from_settings(self.settings)
 
     def _log(self, name: str):
         return open(self.var_dir / f"{name}.log", "ab")  # noqa: SIM115 - closed with the process
@@ -149,6 +170,50 @@ class Stack:
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+@dataclass(frozen=True)
+class Teacher:
+    """A member of a team's roster as a test drives them: their personal link and their pseudonym."""
+
+    email: str
+    #: The token of their personal link; the widget sends it as message metadata ``member_token``.
+    token: str
+    #: The pseudonym their check-ins are stored under.
+    person_key: str
+
+    def metadata(self) -> dict[str, str]:
+        from bot.services.links import TOKEN_METADATA
+
+        return {TOKEN_METADATA: self.token}
+
+
+def team_with_roster(stack: Stack, school: str, team: str, emails: list[str]) -> tuple["TeamInfo", list[Teacher]]:
+    """Create a team in the stack's database, as the operator and the coordinator do, with these addresses."""
+    from bot.services import roster
+    from bot.services.links import member_token
+    from bot.services.teams import create_team
+
+    backend = stack.backend()
+    try:
+        info = create_team(backend.uow(), school, team)
+        roster.set_domains(backend.uow(), school, sorted({e.partition("@")[2] for e in emails}))
+        change = roster.add_members(backend.uow(), info.id, "\n".join(emails), "test", backend.settings.link_secret)
+        assert change.done == emails, change.errors
+        settings = backend.settings
+        with backend.uow() as uow:
+            members = uow.members.with_emails(emails)
+            teachers = [
+                Teacher(
+                    e,
+                    member_token(members[e].id, members[e].token_version, settings.link_secret),
+                    roster.member_key(members[e].id, settings.pseudonym_secret),
+                )
+                for e in emails
+            ]
+    finally:
+        backend.database.dispose()
+    return info, teachers
 
 
 def make_jwt(secret: str) -> str:

@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from actions.fallback import ActionDefaultAskAffirmation
 from actions.kennis import ActionKennisVervolg, ActionTelOnderwerp
+from bot.backend import Backend
 from bot.services.teams import create_team
-from bot.storage.db import transaction
 from bot.storage.models import TopicCount
 from tests.test_actions_checkin import domain
 
@@ -20,12 +20,18 @@ def tracker_with(message: dict, slots: dict | None = None) -> Tracker:
     return Tracker("s1", all_slots, message, [], False, None, {}, "action_listen")
 
 
+def topic_counts(backend: Backend) -> dict[str, int]:
+    """Every topic counter in the database (for all teams and weeks)."""
+    with backend.uow() as uow:
+        return {r.topic: r.count for r in uow.session.execute(select(TopicCount)).scalars()}
+
+
 def selector(*keys: str) -> dict:
     ranking = [{"intent_response_key": f"kennis/{k}", "confidence": 0.5} for k in keys]
     return {"kennis": {"response": ranking[0], "ranking": ranking}}
 
 
-async def test_fallback_offers_top_candidates_with_readable_labels():
+async def test_fallback_offers_top_candidates_with_readable_labels(backend):
     message = {
         "text": "iets over de leiding en amplitie?",
         "intent": {"name": "nlu_fallback"},
@@ -33,7 +39,7 @@ async def test_fallback_offers_top_candidates_with_readable_labels():
         "response_selector": selector("amplitie_leiding", "fundament_leiderschap"),
     }
     dispatcher = CollectingDispatcher()
-    await ActionDefaultAskAffirmation().run(dispatcher, tracker_with(message), domain())
+    await ActionDefaultAskAffirmation(backend).run(dispatcher, tracker_with(message), domain())
     [msg] = dispatcher.messages
     titles = [b["title"] for b in msg["buttons"]]
     payloads = [b["payload"] for b in msg["buttons"]]
@@ -44,15 +50,15 @@ async def test_fallback_offers_top_candidates_with_readable_labels():
     assert len(msg["buttons"]) <= 4 and "/greet" not in payloads
 
 
-async def test_fallback_without_candidates_asks_to_rephrase():
+async def test_fallback_without_candidates_asks_to_rephrase(backend):
     dispatcher = CollectingDispatcher()
     message = {"text": "x", "intent": {"name": "nlu_fallback"}, "intent_ranking": [{"name": "greet"}]}
-    await ActionDefaultAskAffirmation().run(dispatcher, tracker_with(message), domain())
+    await ActionDefaultAskAffirmation(backend).run(dispatcher, tracker_with(message), domain())
     assert dispatcher.messages[0]["response"] == "utter_ask_rephrase"
 
 
-async def test_topics_are_counted_per_team_without_text(db):
-    team = create_team("School A", "Team 1")
+async def test_topics_are_counted_per_team_without_text(backend):
+    team = create_team(backend.uow(), "School A", "Team 1")
     message = {
         "text": "geheime vraag",
         "intent": {"name": "kennis"},
@@ -60,29 +66,26 @@ async def test_topics_are_counted_per_team_without_text(db):
         "metadata": {"team_code": team.code},
     }
     for _ in range(2):
-        await ActionTelOnderwerp().run(CollectingDispatcher(), tracker_with(message), domain())
+        await ActionTelOnderwerp(backend).run(CollectingDispatcher(), tracker_with(message), domain())
     oos = {"text": "weer", "intent": {"name": "out_of_scope"}, "metadata": {"team_code": team.code}}
-    await ActionTelOnderwerp().run(CollectingDispatcher(), tracker_with(oos), domain())
-    with transaction() as session:
-        counts = {r.topic: r.count for r in session.execute(select(TopicCount)).scalars()}
-    assert counts == {"werkdruk": 2, "buiten_bereik": 1}
+    await ActionTelOnderwerp(backend).run(CollectingDispatcher(), tracker_with(oos), domain())
+    assert topic_counts(backend) == {"werkdruk": 2, "buiten_bereik": 1}
 
 
-async def test_without_team_nothing_is_counted(db):
+async def test_without_team_nothing_is_counted(backend):
     message = {"text": "vraag", "intent": {"name": "kennis"}, "response_selector": selector("werkdruk")}
-    await ActionTelOnderwerp().run(CollectingDispatcher(), tracker_with(message), domain())
-    with transaction() as session:
-        assert session.execute(select(TopicCount)).first() is None
+    await ActionTelOnderwerp(backend).run(CollectingDispatcher(), tracker_with(message), domain())
+    assert topic_counts(backend) == {}
 
 
-async def test_follow_up_button_answers_the_topic_and_refuses_unknown_ones(db):
+async def test_follow_up_button_answers_the_topic_and_refuses_unknown_ones(backend):
     dispatcher = CollectingDispatcher()
-    await ActionKennisVervolg().run(
+    await ActionKennisVervolg(backend).run(
         dispatcher, tracker_with({"text": "/kennis_vervolg"}, {"onderwerp": "uitval"}), domain()
     )
     assert dispatcher.messages[0]["response"] == "utter_kennis/uitval"
     dispatcher = CollectingDispatcher()
-    await ActionKennisVervolg().run(dispatcher, tracker_with({"text": "x"}, {"onderwerp": "<script>"}), domain())
+    await ActionKennisVervolg(backend).run(dispatcher, tracker_with({"text": "x"}, {"onderwerp": "<script>"}), domain())
     assert dispatcher.messages[0]["response"] == "utter_default"
 
 

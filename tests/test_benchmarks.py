@@ -7,24 +7,19 @@ from __future__ import annotations
 
 import asyncio
 import time
+from dataclasses import replace
 
 import numpy as np
 import pytest
 import yaml
 
 from benchmarks.load import answers_for, run_load, verify_checkins
-from benchmarks.report import header, table
-from benchmarks.run import (
-    DEFAULT_CONFIG,
-    QUICK,
-    Plan,
-    default_fingerprint,
-    recorded_training,
-    run,
-    training_parts,
-    with_epochs,
-)
+from benchmarks.nlu_quality import with_epochs
+from benchmarks.plan import FULL, PHASE_B_S, QUICK, Bench, fit_repeats
+from benchmarks.report import header, nlu_verdict, table
+from benchmarks.run import run
 from benchmarks.stats import LatencySummary, median_summary, percentile, summarize
+from benchmarks.training import DEFAULT_CONFIG, default_fingerprint, recorded_training, training_parts
 
 
 @pytest.mark.parametrize("q", [0, 1, 50, 90, 95, 99, 100])
@@ -118,34 +113,38 @@ def test_timed_run_stops_at_its_end_and_abandons_check_ins():
     assert result.checkins and all(c.abandoned and not c.confirmed for c in result.checkins)
 
 
-def test_verify_counts_an_abandoned_check_in_right_only_if_nothing_was_stored(db):
+def test_verify_counts_an_abandoned_check_in_right_only_if_nothing_was_stored(uow, settings):
     from benchmarks.load import Checkin
     from bot.services.checkin import save_checkin
+    from bot.services.pseudonym import person_key
     from bot.services.teams import create_team
+    from bot.vocabulary import DIMENSIONS
 
-    code = create_team("School", "Team").code
-    scores = dict(zip(("energie", "werkdruk", "verbinding", "waardering", "plezier"), (3, 4, 2, 5, 1), strict=True))
-    save_checkin("finished", code, scores)
-    save_checkin("half-way-yet-stored", code, scores)
+    code = create_team(uow, "School", "Team").code
+    scores = dict(zip(DIMENSIONS, (3, 4, 2, 5, 1), strict=True))
+    for sender in ("finished", "half-way-yet-stored"):
+        save_checkin(uow, person_key(sender, settings.pseudonym_secret), code, scores)
     checkins = [
         Checkin("finished", (3, 4, 2, 5, 1), "Je antwoorden zijn opgeslagen."),
         Checkin("half-way", (1, 1, 1, 1, 1), "Hoe is je energie?", abandoned=True),
         Checkin("half-way-yet-stored", (3, 4, 2, 5, 1), "", abandoned=True),
     ]
-    exact, problems = verify_checkins(db, checkins, "test-pseudonym-secret")
+    exact, problems = verify_checkins(uow, checkins, settings.pseudonym_secret)
     assert exact == 2 and len(problems) == 1 and "half-way-yet-stored: abandoned" in problems[0]
+    exact, problems = verify_checkins(uow, checkins[:1], "another-secret")  # another pseudonym: nothing stored
+    assert exact == 0 and problems == ["finished: answered (3, 4, 2, 5, 1), stored []"]
 
 
 @pytest.mark.rasa
-def test_load_client_against_a_real_stack(tmp_path):
-    from benchmarks.run import SECRET, create_team
+def test_load_client_against_a_real_stack(tmp_path, settings):
+    from benchmarks.processes import backend_for, bench_team
     from tests.servers import Stack
 
     db_url = f"sqlite:///{tmp_path / 'app.db'}"
     stack = Stack(tmp_path, db_url).start()
+    backend = backend_for(settings, db_url, pseudonym_secret=stack.env["PSEUDONYM_SECRET"])
     try:
-        assert stack.env["PSEUDONYM_SECRET"] == SECRET
-        code = create_team(db_url)
+        code = bench_team(backend)
         # 2 users x 1 conversation: user 0 asks two knowledge questions, user 1 checks in
         result = asyncio.run(
             run_load([stack.rasa_url], 2, code, 30, run_id="t", max_conversations_per_user=1, think_s=(0.2, 0.3))
@@ -156,7 +155,8 @@ def test_load_client_against_a_real_stack(tmp_path):
     assert len(result.latencies) == 2 + 7 and all(0 < x < 30 for x in result.latencies)
     assert len(result.checkins) == 1 and result.checkins[0].confirmed, result.checkins
     assert result.seconds >= 7 * 0.2  # the check-in's pause before each of its seven messages
-    exact, problems = verify_checkins(db_url, result.checkins, SECRET)
+    exact, problems = verify_checkins(backend.uow(), result.checkins, backend.settings.pseudonym_secret)
+    backend.database.dispose()
     assert (exact, problems) == (1, [])
 
 
@@ -181,11 +181,11 @@ def test_training_parts_from_rasa_log():
     assert parts.restored == ("RulePolicy",)
 
 
-def test_insights_stage_writes_a_report(tmp_path, capsys, postgres_url):
+def test_insights_stage_writes_a_report(tmp_path, capsys, postgres_url, settings):
     """The whole harness path for one stage, at a tiny size: seeding, measuring, the markdown."""
-    tiny = Plan(**{**QUICK.__dict__, "insight_sizes": (400, 1_200), "pg_sizes": (400,)})
+    tiny = replace(QUICK, insight_sizes=(400, 1_200), pg_sizes=(400,))
     out = tmp_path / "BENCH.md"
-    assert run(tiny, quick=True, only={"insights"}, out=out) == 0
+    assert run(tiny, quick=True, settings=settings, only={"insights"}, out=out) == 0
     report = out.read_text()
     assert report.startswith("# Benchmarks") and "--quick" in report
     section = report.split("## 4. Insights at scale", 1)[1].split("##", 1)[0]
@@ -223,25 +223,23 @@ def test_recorded_training_reads_make_trains_record(tmp_path):
 
 
 def test_time_v_reads_hours_and_tolerates_missing_lines():
-    from benchmarks.run import time_v
+    from benchmarks.processes import time_v
 
     assert time_v("\tElapsed (wall clock) time (h:mm:ss or m:ss): 1:02:03.5\n") == {"wall_s": 3723.5}
     assert time_v("no record") == {}
 
 
-def test_timings_use_fewer_repeats_only_when_time_is_short(tmp_path):
+def test_timings_use_fewer_repeats_only_when_time_is_short(tmp_path, settings):
     """After training the default pipeline (~11 min) the timings drop to 2 repeats, never below."""
-    from benchmarks.run import FULL, PHASE_B_S, Bench, fit_repeats
-
     stages = list(PHASE_B_S)
-    plenty = Bench(FULL, quick=False, tmp=tmp_path)
+    plenty = Bench(FULL, quick=False, tmp=tmp_path, settings=settings)
     fit_repeats(plenty, stages)
     assert plenty.plan.repeats == 3
     need_3 = sum(fixed + 3 * per_repeat for fixed, per_repeat in PHASE_B_S.values())
-    short = Bench(FULL, quick=False, tmp=tmp_path, started=time.monotonic() - (FULL.budget_s - need_3 + 30))
+    short = Bench(FULL, False, tmp_path, settings, started=time.monotonic() - (FULL.budget_s - need_3 + 30))
     fit_repeats(short, stages)
     assert short.plan.repeats == 2 and FULL.repeats == 3  # the shared plan itself is untouched
-    hopeless = Bench(FULL, quick=False, tmp=tmp_path, started=time.monotonic() - FULL.budget_s)
+    hopeless = Bench(FULL, False, tmp_path, settings, started=time.monotonic() - FULL.budget_s)
     fit_repeats(hopeless, stages)
     assert hopeless.plan.repeats == 2  # then stages are skipped and listed, not repeated once
 
@@ -254,8 +252,6 @@ def test_default_fingerprint_is_stable_and_follows_the_inputs(tmp_path):
 
 
 def test_nlu_verdict_names_the_goal():
-    from benchmarks.run import nlu_verdict
-
     behind = nlu_verdict([["ours", "0.970", "1.000", "0.971"], ["default", "0.978", "0.951", "0.978"]])
     assert "**NOT met**" in behind[0] and "0.970 vs 0.978" in behind[0]
     ahead = nlu_verdict([["ours", "0.980", "1.000", "0.98"], ["default", "0.978", "0.951", "0.978"]])

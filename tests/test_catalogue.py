@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
+
+import yaml
 
 from bot.services.catalogue import (
-    LEVELS,
     dimension_labels,
     intent_labels,
     load_tools,
@@ -14,7 +16,9 @@ from bot.services.catalogue import (
     topic_labels,
 )
 from bot.services.checkin import reflect
-from bot.storage.models import DIMENSIONS
+from bot.vocabulary import DIMENSIONS, LEVELS
+
+DOMAIN_DIR = Path(__file__).resolve().parent.parent / "domain"
 
 
 def test_catalogue_is_rich_enough():
@@ -60,3 +64,24 @@ def test_labels_exist_for_every_topic_dimension_and_button_intent():
     assert len(topic_labels()) == 25
     assert list(dimension_labels()) == list(DIMENSIONS)
     assert set(intent_labels()) <= {"checkin_start", "checkin_history", "delete_my_data", "bot_capabilities"}
+
+
+def _kennis_responses(path: Path) -> set[str]:
+    """The topics of the ``utter_kennis/<topic>`` responses in one domain file."""
+    responses = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("responses") or {}
+    return {name.partition("/")[2] for name in responses if name.startswith("utter_kennis/")}
+
+
+def test_every_knowledge_answer_has_a_topic_label_and_every_label_an_answer():
+    """actions/kennis.py counts only topics in onderwerpen.yml: a missing label is never counted."""
+    answered = _kennis_responses(DOMAIN_DIR / "kennis.yml")
+    assert len(answered) >= 20
+    labels = topic_labels()
+    assert sorted(answered - set(labels)) == [], (
+        "utter_kennis/<topic> without an entry in bot/catalogue/onderwerpen.yml"
+    )
+    assert sorted(set(labels) - answered) == [], "onderwerpen.yml entry without an utter_kennis/<topic> answer"
+    assert all(isinstance(label, str) and label.strip() for label in labels.values())
+    # Knowledge answers live in domain/kennis.yml only, so the check above sees all of them.
+    elsewhere = {p.name: _kennis_responses(p) for p in DOMAIN_DIR.rglob("*.yml") if p.name != "kennis.yml"}
+    assert {name: topics for name, topics in elsewhere.items() if topics} == {}

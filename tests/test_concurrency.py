@@ -6,11 +6,12 @@ import threading
 
 from sqlalchemy import func, select
 
-from bot.services import checkin
+from bot.backend import Backend
+from bot.services import checkin, roster
+from bot.services.links import member_token, token_hash
 from bot.services.teams import create_team
-from bot.services.weeks import IsoWeek
-from bot.storage.db import transaction
 from bot.storage.models import CheckIn
+from bot.vocabulary import IsoWeek
 
 TEACHERS = 50
 WEEK = IsoWeek(2026, 45)
@@ -35,26 +36,49 @@ def run_concurrently(target, count: int) -> list[BaseException]:
     return errors
 
 
-def test_fifty_simultaneous_checkins_are_each_stored_once(any_db):
-    team = create_team("School A", "Team 1")
+def roster_links(backend: Backend, count: int) -> list[tuple[str, str]]:
+    """A team with ``count`` members on its roster: (link hash as the chat sees it, pseudonym) per member."""
+    team = create_team(backend.uow(), "School A", "Team 1")
+    roster.set_domains(backend.uow(), "School A", ["school-a.nl"])
+    emails = [f"teacher-{i}@school-a.nl" for i in range(count)]
+    change = roster.add_members(backend.uow(), team.id, "\n".join(emails), "test", backend.settings.link_secret)
+    assert change.done == emails
+    with backend.uow() as uow:
+        members = uow.members.with_emails(emails)
+        return [
+            (
+                token_hash(member_token(members[e].id, members[e].token_version, backend.settings.link_secret)) or "",
+                roster.member_key(members[e].id, backend.settings.pseudonym_secret),
+            )
+            for e in emails
+        ]
+
+
+def test_fifty_simultaneous_checkins_are_each_stored_once(any_backend):
+    links = roster_links(any_backend, TEACHERS)
+    secret = any_backend.settings.pseudonym_secret
 
     def save(i: int) -> None:
-        checkin.save_checkin(f"teacher-{i}", team.code, {"energie": 1 + i % 5, "plezier": 5}, WEEK)
+        # One unit of work per call, as each action call makes its own (they are not shared between threads).
+        scores = {"energie": 1 + i % 5, "plezier": 5}
+        assert checkin.save_member_checkin(any_backend.uow(), links[i][0], scores, secret, WEEK) is not None
 
     assert run_concurrently(save, TEACHERS) == []
-    with transaction() as session:
-        rows = session.execute(select(CheckIn.person_key, CheckIn.energie)).all()
+    with any_backend.uow() as uow:
+        rows = uow.session.execute(select(CheckIn.person_key, CheckIn.energie)).all()
     assert len(rows) == TEACHERS
-    assert len({r.person_key for r in rows}) == TEACHERS
-    assert sorted(r.energie for r in rows) == sorted(1 + i % 5 for i in range(TEACHERS))
+    assert {r.person_key: r.energie for r in rows} == {links[i][1]: 1 + i % 5 for i in range(TEACHERS)}
 
 
-def test_the_same_teacher_twice_at_once_ends_as_one_row(any_db):
-    team = create_team("School A", "Team 1")
+def test_the_same_teacher_twice_at_once_ends_as_one_row(any_backend):
+    [(ref, key)] = roster_links(any_backend, 1)
+    secret = any_backend.settings.pseudonym_secret
 
     def save(i: int) -> None:
-        checkin.save_checkin("teacher-x", team.code, {"energie": 2 + i % 2}, WEEK)
+        checkin.save_member_checkin(any_backend.uow(), ref, {"energie": 2 + i % 2}, secret, WEEK)
 
     assert run_concurrently(save, 10) == []
-    with transaction() as session:
-        assert session.execute(select(func.count()).select_from(CheckIn)).scalar_one() == 1
+    with any_backend.uow() as uow:
+        assert uow.session.execute(select(func.count()).select_from(CheckIn)).scalar_one() == 1
+        [energie] = uow.session.execute(select(CheckIn.energie).where(CheckIn.person_key == key)).scalars()
+    assert energie in {2, 3}  # one of the two answers given, whichever was saved last

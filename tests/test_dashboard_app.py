@@ -4,18 +4,32 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 import pytest
+from flask import Flask
 
+from bot.backend import Backend
+from bot.services import signals
 from bot.services.coordinators import create_coordinator
+from bot.services.release import last_ended_week
+from bot.services.signals import nl_number
 from bot.services.teams import create_team, get_team
-from bot.services.weeks import this_week
+from bot.settings import Settings
+from bot.vocabulary import SCAN_ITEMS, IsoWeek
+from bot.web.app import create_app
 from tests.test_signals import add_checkins, add_topics, uniform
 
 PASSWORD = "correct-horse-battery"
+
+
+def latest_week() -> IsoWeek:
+    """The newest week the dashboard shows: the last closed (released) one."""
+    return last_ended_week(date.today())
 
 
 @dataclass
@@ -26,29 +40,34 @@ class World:
 
 
 @pytest.fixture
-def app(db):
-    from bot.web.app import create_app
-
-    app = create_app()
+def app(backend: Backend) -> Flask:
+    """The web app of this test's settings, on the test's migrated database."""
+    app = create_app(backend.settings, backend)
     app.config["TESTING"] = True
     return app
 
 
+def disposed(*apps: Flask) -> None:
+    """Close the database engines of apps that built their own backend."""
+    for app in apps:
+        app.config["WELBEVINDEN_BACKEND"].database.dispose()
+
+
 @pytest.fixture
-def world(db) -> World:
+def world(backend: Backend) -> World:
     """School A (two teams; this week team 1 has only 4 respondents) and School B."""
-    create_coordinator("School A", "a@example.org", PASSWORD)
-    create_coordinator("School B", "b@example.org", PASSWORD)
-    a = create_team("School A", "Team Noord", size=10)
-    a2 = create_team("School A", "=Team Zuid", size=8)
-    b = create_team("School B", "Team B", size=6)
-    now = this_week()
-    add_checkins(a.id, now, uniform(4, energie=2))
-    add_checkins(a.id, now.previous(), uniform(6, energie=4))
-    add_checkins(a2.id, now, uniform(7))
-    add_checkins(a2.id, now.previous(), uniform(5))
-    add_checkins(b.id, now, uniform(6))
-    add_topics(a.id, now.previous(), {"werkdruk": 3})
+    create_coordinator(backend.uow(), "School A", "a@example.org", PASSWORD)
+    create_coordinator(backend.uow(), "School B", "b@example.org", PASSWORD)
+    a = create_team(backend.uow(), "School A", "Team Noord", size=10)
+    a2 = create_team(backend.uow(), "School A", "=Team Zuid", size=8)
+    b = create_team(backend.uow(), "School B", "Team B", size=6)
+    now = latest_week()
+    add_checkins(backend, a.id, now, uniform(4, energie=2))
+    add_checkins(backend, a.id, now.previous(), uniform(6, energie=4))
+    add_checkins(backend, a2.id, now, uniform(7))
+    add_checkins(backend, a2.id, now.previous(), uniform(5))
+    add_checkins(backend, b.id, now, uniform(6))
+    add_topics(backend, a.id, now.previous(), {"werkdruk": 3})
     return World(a, a2, b)
 
 
@@ -108,13 +127,9 @@ def test_login_starts_a_new_session_against_fixation(app, world):
     assert cookie.http_only and cookie.same_site == "Lax"
 
 
-def test_secure_cookie_setting(db, monkeypatch, world):
-    from bot.settings import get_settings
-    from bot.web.app import create_app
-
+def test_secure_cookie_setting(monkeypatch, world):
     monkeypatch.setenv("SECURE_COOKIES", "true")
-    get_settings.cache_clear()
-    app = create_app()
+    app = create_app(Settings.from_env())
     client = app.test_client()
     page = client.get("/dashboard/login", base_url="https://localhost").get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
@@ -127,6 +142,13 @@ def test_secure_cookie_setting(db, monkeypatch, world):
     assert response.status_code == 302
     assert "Secure" in response.headers["Set-Cookie"]
     assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+    disposed(app)
+
+
+def test_the_app_refuses_a_backend_built_from_other_settings(backend):
+    """One source of settings per app: the pages must not apply another minimum than the app's."""
+    with pytest.raises(ValueError, match="other settings"):
+        create_app(backend.settings.with_changes(min_group=7), backend)
 
 
 def test_open_redirects_after_login_are_refused(app, world):
@@ -139,15 +161,15 @@ def test_open_redirects_after_login_are_refused(app, world):
     assert response.location.endswith("/dashboard/")
 
 
-def test_posts_without_csrf_token_are_rejected(app, world):
+def test_posts_without_csrf_token_are_rejected(app, world, backend):
     client = app.test_client()
     response = client.post("/dashboard/login", data={"email": "a@example.org", "password": PASSWORD})
     assert response.status_code == 400
     assert "Formulier verlopen" in response.get_data(as_text=True)
     login(client)
-    code = get_team(world.team_a.id).code
+    code = get_team(backend.uow(), world.team_a.id).code
     assert client.post(f"/dashboard/team/{world.team_a.id}/code").status_code == 400
-    assert get_team(world.team_a.id).code == code
+    assert get_team(backend.uow(), world.team_a.id).code == code
     assert client.post("/dashboard/teams", data={"name": "Nieuw"}).status_code == 400
     assert client.post("/dashboard/logout").status_code == 400
     assert client.post("/dashboard/teams", data={"name": "Nieuw", "csrf_token": "forged"}).status_code == 400
@@ -189,7 +211,7 @@ def test_login_is_rate_limited_per_email_address(app, world):
     assert login(app.test_client(), "b@example.org", environ_base={"REMOTE_ADDR": "10.9.9.9"}).status_code == 302
 
 
-def test_with_redis_the_login_limit_is_shared_between_workers(db, world, monkeypatch):
+def test_with_redis_the_login_limit_is_shared_between_workers(world, monkeypatch):
     """Two app instances (two waitress processes in production) count attempts together."""
     import uuid
 
@@ -200,12 +222,9 @@ def test_with_redis_the_login_limit_is_shared_between_workers(db, world, monkeyp
         redis.Redis.from_url(url, socket_connect_timeout=1).ping()
     except redis.RedisError:
         pytest.skip("no Redis server at 127.0.0.1:6379")
-    from bot.settings import get_settings
-    from bot.web.app import create_app
-
     monkeypatch.setenv("REDIS_URL", url)
-    get_settings.cache_clear()
-    workers = [create_app(), create_app()]
+    settings = Settings.from_env()
+    workers = [create_app(settings), create_app(settings)]  # each with its own backend, as two processes
     address = {"REMOTE_ADDR": f"10.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}.7"}
     statuses = []
     for i in range(6):
@@ -218,10 +237,11 @@ def test_with_redis_the_login_limit_is_shared_between_workers(db, world, monkeyp
                 data={"csrf_token": token, "email": f"{uuid.uuid4().hex}@example.org", "password": "wrong-password-1"},
             ).status_code
         )
+    disposed(*workers)
     assert statuses == [200] * 5 + [429]
 
 
-def test_a_coordinator_never_sees_another_schools_team(app, world):
+def test_a_coordinator_never_sees_another_schools_team(app, world, backend):
     client = app.test_client()
     login(client, "a@example.org")
     b = world.team_b.id
@@ -236,9 +256,9 @@ def test_a_coordinator_never_sees_another_schools_team(app, world):
         assert response.status_code == 404, url
         assert "Team B" not in response.get_data(as_text=True)
     token = csrf_token(client, f"/dashboard/team/{world.team_a.id}/beheer")
-    code = get_team(b).code
+    code = get_team(backend.uow(), b).code
     assert client.post(f"/dashboard/team/{b}/code", data={"csrf_token": token}).status_code == 404
-    assert get_team(b).code == code
+    assert get_team(backend.uow(), b).code == code
     overview = client.get("/dashboard/").get_data(as_text=True)
     assert "Team Noord" in overview and "Team B" not in overview
     assert "Team B" not in client.get("/dashboard/export.csv").get_data(as_text=True)
@@ -266,7 +286,7 @@ def test_overview_hides_the_school_total_when_a_team_is_hidden(app, world):
     page = client.get("/dashboard/").get_data(as_text=True)
     assert "Waarom is het schooltotaal verborgen?" in page
     assert "schooltotaal verborgen: anders kun je de cijfers van een team met te weinig reacties terugrekenen" in page
-    last_week = this_week().previous().label()
+    last_week = latest_week().previous().label()
     page = client.get(f"/dashboard/?week={last_week}").get_data(as_text=True)
     assert "Waarom is het schooltotaal verborgen?" not in page
     assert ">11<" in page  # 6 + 5 respondents in the school total
@@ -281,12 +301,12 @@ def test_team_csv_has_aggregates_only_and_marks_suppressed_cells(app, world):
     text = response.get_data(as_text=True).lstrip("\ufeff")
     rows = list(csv.reader(io.StringIO(text), delimiter=";"))
     assert rows[0] == ["week", "maandag", "groep", "soort", "onderdeel", "waarde", "n", "toelichting"]
-    now = this_week().label()
+    now = latest_week().label()
     current = [r for r in rows if r[0] == now and r[3] == "reacties"]
     assert current == [
         [
             now,
-            this_week().monday().isoformat(),
+            latest_week().monday().isoformat(),
             "Team Noord",
             "reacties",
             "",
@@ -295,7 +315,7 @@ def test_team_csv_has_aggregates_only_and_marks_suppressed_cells(app, world):
             "niet getoond: te weinig reacties om te tonen (minimaal 5)",
         ]
     ]
-    previous = this_week().previous().label()
+    previous = latest_week().previous().label()
     means = {r[4]: r[5] for r in rows if r[0] == previous and r[3] == "gemiddelde"}
     assert means["Energie"] == "4,0"
     assert not [r for r in rows if r[0] == now and r[3] == "gemiddelde"]
@@ -309,12 +329,12 @@ def test_school_csv_escapes_formulas_and_hides_the_total(app, world):
     text = client.get("/dashboard/export.csv").get_data(as_text=True)
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=";"))
     assert all(r[2] != "=Team Zuid" for r in rows) and any(r[2] == "'=Team Zuid" for r in rows)
-    now = this_week().label()
+    now = latest_week().label()
     total = [r for r in rows if r[0] == now and r[2] == "hele school"]
     assert len(total) == 1 and total[0][5:7] == ["", ""] and "schooltotaal verborgen" in total[0][7]
 
 
-def test_create_team_show_link_and_snippet_then_rotate_code(app, world, monkeypatch):
+def test_create_team_show_link_and_snippet_then_rotate_code(app, world, backend):
     client = app.test_client()
     login(client)
     token = csrf_token(client, "/dashboard/")
@@ -322,7 +342,7 @@ def test_create_team_show_link_and_snippet_then_rotate_code(app, world, monkeypa
     assert response.status_code == 302
     manage = client.get(response.location).get_data(as_text=True)
     team_id = int(re.search(r"/dashboard/team/(\d+)/code", manage).group(1))
-    team = get_team(team_id)
+    team = get_team(backend.uow(), team_id)
     assert (team.name, team.size, team.school_name) == ("Team Oost", 9, "School A")
     assert f"http://localhost:8000/chat?team={team.code}" in manage
     assert (
@@ -332,7 +352,7 @@ def test_create_team_show_link_and_snippet_then_rotate_code(app, world, monkeypa
     assert "Het team is aangemaakt" in manage
     response = client.post(f"/dashboard/team/{team_id}/code", data={"csrf_token": token})
     assert response.status_code == 302
-    new_code = get_team(team_id).code
+    new_code = get_team(backend.uow(), team_id).code
     assert new_code != team.code
     page = client.get(response.location).get_data(as_text=True)
     assert new_code in page and team.code not in page and "De oude code en link werken niet meer" in page
@@ -342,7 +362,7 @@ def test_create_team_show_link_and_snippet_then_rotate_code(app, world, monkeypa
     response = client.post(f"/dashboard/team/{team_id}/grootte", data={"csrf_token": token, "size": "0"})
     assert response.status_code == 400
     client.post(f"/dashboard/team/{team_id}/grootte", data={"csrf_token": token, "size": ""})
-    assert get_team(team_id).size is None
+    assert get_team(backend.uow(), team_id).size is None
 
 
 def test_logout_ends_the_session(app, world):
@@ -387,8 +407,6 @@ def test_security_headers_and_no_inline_code(app, world):
 
 
 def _scan_answers(**levels: int | None) -> dict:
-    from bot.storage.models import SCAN_ITEMS
-
     return {item: levels.get(item, 1) for item in SCAN_ITEMS}
 
 
@@ -406,14 +424,15 @@ def test_overview_without_a_scan_explains_it_and_links_to_the_scan_page(app, wor
     assert "<table" not in section
 
 
-def test_overview_shows_the_latest_scans_with_the_change(app, world):
+def test_overview_shows_the_latest_scans_with_the_change(app, world, backend):
     from bot.services.scan import save_scan
 
     school_a, school_b = world.team_a.school_id, world.team_b.school_id
     utc = timezone.utc
-    save_scan(school_a, _scan_answers(inwerken=0, maatje=2, techniek=None), when=datetime(2026, 7, 3, 10, tzinfo=utc))
-    save_scan(school_a, _scan_answers(inwerken=2, maatje=1, geel=None), when=datetime(2026, 11, 3, 23, 30, tzinfo=utc))
-    save_scan(school_b, _scan_answers(visie=0), when=datetime(2026, 11, 10, tzinfo=utc))
+    first, second = datetime(2026, 7, 3, 10, tzinfo=utc), datetime(2026, 11, 3, 23, 30, tzinfo=utc)
+    save_scan(backend.uow(), school_a, _scan_answers(inwerken=0, maatje=2, techniek=None), when=first)
+    save_scan(backend.uow(), school_a, _scan_answers(inwerken=2, maatje=1, geel=None), when=second)
+    save_scan(backend.uow(), school_b, _scan_answers(visie=0), when=datetime(2026, 11, 10, tzinfo=utc))
     client = app.test_client()
     login(client)
     section = _section(client.get("/dashboard/").get_data(as_text=True), "h-scan")
@@ -437,12 +456,12 @@ def test_overview_shows_the_latest_scans_with_the_change(app, world):
     assert "Start een nieuwe fundament-scan" in section
 
 
-def test_scan_table_shows_at_most_three_scans(app, world):
+def test_scan_table_shows_at_most_three_scans(app, world, backend):
     from bot.services.scan import save_scan
 
     school = world.team_a.school_id
     for month in (1, 3, 5, 7):
-        save_scan(school, _scan_answers(), when=datetime(2026, month, 15, 12, tzinfo=timezone.utc))
+        save_scan(backend.uow(), school, _scan_answers(), when=datetime(2026, month, 15, 12, tzinfo=timezone.utc))
     client = app.test_client()
     login(client)
     section = _section(client.get("/dashboard/").get_data(as_text=True), "h-scan")
@@ -450,9 +469,8 @@ def test_scan_table_shows_at_most_three_scans(app, world):
     assert all(f"15 {m} 2026" in section for m in ("maart", "mei", "juli"))
 
 
-def test_scan_page_needs_a_login_and_carries_a_token_for_the_own_school_only_in_the_page(app, world):
+def test_scan_page_needs_a_login_and_carries_a_token_for_the_own_school_only_in_the_page(app, world, settings):
     from bot.services.scan import read_scan_token
-    from bot.settings import get_settings
 
     anonymous = app.test_client()
     response = anonymous.get("/dashboard/fundament-scan")
@@ -464,7 +482,7 @@ def test_scan_page_needs_a_login_and_carries_a_token_for_the_own_school_only_in_
     assert response.headers["Cache-Control"] == "no-store"
     page = response.get_data(as_text=True)
     token = re.search(r'data-scan-token="([^"]+)"', page).group(1)
-    secret = get_settings().web_secret_key
+    secret = settings.web_secret_key
     assert read_scan_token(token, secret=secret) == world.team_b.school_id
     assert read_scan_token(token, secret="another-secret") is None
     # Only in the data attribute: not in any link, form action or script URL.
@@ -475,30 +493,30 @@ def test_scan_page_needs_a_login_and_carries_a_token_for_the_own_school_only_in_
     for words in ("staat goed", "kan beter", "ontbreekt", "12 korte vragen", "voor de school, niet voor jou"):
         assert words in page
     # The CSP lets the widget reach Rasa from this page.
-    rasa = get_settings().rasa_url
+    rasa = settings.rasa_url
     assert f"connect-src 'self' {rasa} {rasa.replace('http', 'ws', 1)};" in response.headers["Content-Security-Policy"]
 
 
-def _add_feedback(team_code: str, topic: str, up: int, down: int, week) -> None:
+def _add_feedback(backend: Backend, team_code: str, topic: str, up: int, down: int, week) -> None:
     from bot.services.feedback import record
 
     for helpful in [True] * up + [False] * down:
-        assert record(team_code, topic, helpful, week=week)
+        assert record(backend.uow(), team_code, topic, helpful, week=week)
 
 
-def test_overview_shows_answer_feedback_and_hides_small_groups(app, world):
+def test_overview_shows_answer_feedback_and_hides_small_groups(app, world, backend):
     client = app.test_client()
     login(client)
     section = _section(client.get("/dashboard/").get_data(as_text=True), "h-feedback")
     assert "Nog geen reacties" in section and "<table" not in section
 
-    now = this_week()
-    _add_feedback(world.team_a.code, "werkdruk", 3, 1, now)
-    _add_feedback(world.team_a2.code, "werkdruk", 2, 0, now.previous(3))  # same school: counts add up
-    _add_feedback(world.team_a.code, "amplitie", 1, 4, now.previous())
-    _add_feedback(world.team_a.code, "uitval", 2, 1, now)  # 3 reactions: hidden
-    _add_feedback(world.team_a.code, "piramide", 5, 5, now.previous(8))  # too long ago
-    _add_feedback(world.team_b.code, "uitval", 9, 0, now)  # another school
+    now = latest_week()
+    _add_feedback(backend, world.team_a.code, "werkdruk", 3, 1, now)
+    _add_feedback(backend, world.team_a2.code, "werkdruk", 2, 0, now.previous(3))  # same school: counts add up
+    _add_feedback(backend, world.team_a.code, "amplitie", 1, 4, now.previous())
+    _add_feedback(backend, world.team_a.code, "uitval", 2, 1, now)  # 3 reactions: hidden
+    _add_feedback(backend, world.team_a.code, "piramide", 5, 5, now.previous(8))  # too long ago
+    _add_feedback(backend, world.team_b.code, "uitval", 9, 0, now)  # another school
     section = _section(client.get("/dashboard/").get_data(as_text=True), "h-feedback")
     cells = [" ".join(re.sub(r"<[^>]+>", " ", row).split()) for row in re.findall(r"<tr>(.*?)</tr>", section, re.S)]
     assert cells[1:] == ["Wat is amplitie? 1 4 20%", "Werkdruk in het onderwijs 5 1 83%"]  # least helpful first
@@ -506,37 +524,135 @@ def test_overview_shows_answer_feedback_and_hides_small_groups(app, world):
     assert "week " + str(now.previous(7).week) in section
 
 
-def test_demo_school_shows_two_scans_and_feedback_and_a_refresh_does_not_add_more(db):
-    import json
-
+def test_demo_school_shows_two_scans_and_feedback_and_a_refresh_does_not_add_more(app, backend):
     from bot.demo import DEMO_SCHOOL, ensure_demo, refresh_demo_data
     from bot.services.feedback import school_feedback
     from bot.services.scan import school_scans
     from bot.services.teams import find_school_id
-    from bot.settings import get_settings
-    from bot.web.app import create_app
 
-    settings = get_settings()
-    ensure_demo(settings)
-    school = find_school_id(DEMO_SCHOOL)
-    scans = school_scans(school)
+    settings = backend.settings
+    ensure_demo(backend)
+    school = find_school_id(backend.uow(), DEMO_SCHOOL)
+    scans = school_scans(backend.uow(), school)
     assert len(scans) == 2
     assert 100 <= (scans[0].created_at - scans[1].created_at).days <= 120  # about four months apart
     assert scans[0].answers["inwerken"] > scans[1].answers["inwerken"]  # some progress
-    fb = school_feedback(school)
+    fb = school_feedback(backend.uow(), school, settings.min_group)
     assert len(fb.shown) == 3 and fb.hidden_topics == 3
 
     demo = json.loads((settings.var_dir / "demo.json").read_text())
-    app = create_app()
     client = app.test_client()
     login(client, demo["email"], demo["password"])
     page = client.get("/dashboard/").get_data(as_text=True)
     assert "Verandering" in _section(page, "h-scan")
     assert "Werkdruk in het onderwijs" in _section(page, "h-feedback")
 
-    assert refresh_demo_data() is False
-    assert refresh_demo_data(until=this_week().previous(-10)) is True
-    assert len(school_scans(school, limit=10)) == 2
-    assert sum(t.total for t in school_feedback(school, until=this_week().previous(-10)).shown) == sum(
-        t.total for t in fb.shown
+    later = latest_week().previous(-10)
+    assert refresh_demo_data(backend.uow()) is False
+    assert refresh_demo_data(backend.uow(), until=later) is True
+    assert len(school_scans(backend.uow(), school, limit=10)) == 2
+    after = school_feedback(backend.uow(), school, settings.min_group, until=later)
+    assert sum(t.total for t in after.shown) == sum(t.total for t in fb.shown)
+
+
+# --------------------------------------------------------------------------- the numbers the pages state
+
+
+@pytest.fixture
+def apps_with_min_group(settings: Settings) -> Iterator:
+    """``apps(3, 6)``: web apps side by side, each from its own settings, on the same database."""
+    built: list[Flask] = []
+
+    def make(*min_groups: int) -> list[Flask]:
+        for n in min_groups:
+            built.append(create_app(settings.with_changes(min_group=n)))
+        return built[-len(min_groups) :]
+
+    yield make
+    disposed(*built)
+
+
+def test_two_apps_each_state_and_apply_their_own_minimum_group_size(apps_with_min_group, world):
+    """Nothing global: an app with MIN_GROUP 3 and one with 6 in the same process, same database.
+
+    Team Noord has 4 respondents this week (and 6 last week)."""
+    three, six = apps_with_min_group(3, 6)
+    pages = {}
+    for n, app in ((3, three), (6, six)):
+        client = app.test_client()
+        privacy = client.get("/dashboard/privacy").get_data(as_text=True)
+        assert f"Alleen groepen van minstens {n} mensen" in privacy
+        assert f"minimaal {n})" in " ".join(privacy.split())
+        login(client)
+        pages[n] = (
+            client.get(f"/dashboard/team/{world.team_a.id}").get_data(as_text=True),
+            client.get(f"/dashboard/team/{world.team_a.id}/export.csv").get_data(as_text=True).lstrip("\ufeff"),
+            client.get("/dashboard/").get_data(as_text=True),
+        )
+    now = latest_week().label()
+
+    page, export, overview = pages[3]
+    assert "cijfers alleen als minstens 3 mensen reageerden" in " ".join(page.split())
+    assert "Te weinig reacties om te tonen" not in page
+    assert '<dt>Reacties</dt><dd>4 <span class="stat-of">van 10</span>' in page  # this week's figures
+    assert '<span class="tag tag-low">laag</span>' in page  # energie 2,0 this week
+    rows = list(csv.reader(io.StringIO(export), delimiter=";"))
+    assert [r[3:7] for r in rows if r[0] == now][:2] == [["reacties", "", "4", "4"], ["deelname", "", "40%", "4"]]
+    assert ["gemiddelde", "Energie", "2,0", "4"] in [r[3:7] for r in rows if r[0] == now]
+    assert "Waarom is het schooltotaal verborgen?" not in overview
+    assert ">11<" in _section(overview, "h-week")  # 4 + 7 respondents in this week's school total
+
+    page, export, overview = pages[6]
+    assert "cijfers alleen als minstens 6 mensen reageerden" in " ".join(page.split())
+    assert "Te weinig reacties om te tonen (minimaal 6)." in page
+    assert "<dt>Reacties</dt>" not in page
+    rows = list(csv.reader(io.StringIO(export), delimiter=";"))
+    assert [r[3:] for r in rows if r[0] == now] == [
+        ["reacties", "", "", "", "niet getoond: te weinig reacties om te tonen (minimaal 6)"]
+    ]
+    assert ["gemiddelde", "Energie", "4,0", "6"] in [r[3:7] for r in rows]  # last week: 6 respondents
+    assert "Waarom is het schooltotaal verborgen?" in overview
+    assert "deze week minder dan 6 reacties" in " ".join(overview.split())
+
+
+@pytest.mark.parametrize(("low", "strong"), [(None, None), (2.2, 4.3)], ids=["the-constants", "changed-constants"])
+def test_team_page_states_the_signal_thresholds_of_the_signal_rules(app, world, monkeypatch, low, strong):
+    """The thresholds in the text and the chart are LOW_MEAN / STRONG_MEAN, never a copy."""
+    if low is not None:
+        monkeypatch.setattr(signals, "LOW_MEAN", low)
+        monkeypatch.setattr(signals, "STRONG_MEAN", strong)
+    low_text, strong_text = nl_number(signals.LOW_MEAN), nl_number(signals.STRONG_MEAN)
+    client = app.test_client()
+    login(client)
+    page = client.get(f"/dashboard/team/{world.team_a2.id}").get_data(as_text=True)
+    text = " ".join(re.sub(r"<[^>]+>", " ", page).split())
+    assert f"“Laag” betekent een gemiddelde van {low_text} of lager; “sterk punt” {strong_text} of hoger." in text
+    assert f"De stippellijn is de grens voor “laag” ({low_text})." in text
+    assert page.count(f'data-low-label="grens laag ({low_text})"') == 5
+    chart = json.loads(re.search(r'id="dashboard-data">(.*?)</script>', page, re.S).group(1))
+    assert chart["low"] == signals.LOW_MEAN
+    if low is not None:
+        assert "2,5" not in text and "4,0 of hoger" not in text
+
+
+def test_privacy_and_login_pages_state_the_limits_in_force(app, world, monkeypatch):
+    """The topic minimum and the login limit on the pages follow the constant and the app's setting."""
+    monkeypatch.setattr(signals, "TOPIC_MIN_COUNT", 4)
+    app.config["LOGIN_RATE_LIMIT"] = "3/hour"
+    client = app.test_client()
+    privacy = " ".join(client.get("/dashboard/privacy").get_data(as_text=True).split())
+    assert "een onderwerp alleen als er minstens 4 vragen over waren" in privacy
+    assert "Na 3 mislukte pogingen binnen een uur moet je even wachten." in client.get("/dashboard/login").get_data(
+        as_text=True
     )
+    token = csrf_token(client)
+    data = {"csrf_token": token, "email": "a@example.org", "password": "wrong-password-1"}
+    statuses = [client.post("/dashboard/login", data=data).status_code for _ in range(4)]
+    assert statuses == [200] * 3 + [429]
+    assert "Wacht een uur en probeer het dan opnieuw." in client.post("/dashboard/login", data=data).get_data(
+        as_text=True
+    )
+    # The default: 5 per minute, as the error page of test_login_is_rate_limited_per_ip says.
+    fresh = create_app(app.config["WELBEVINDEN_BACKEND"].settings, app.config["WELBEVINDEN_BACKEND"])
+    login_page = fresh.test_client().get("/dashboard/login").get_data(as_text=True)
+    assert "Na 5 mislukte pogingen binnen een minuut" in login_page

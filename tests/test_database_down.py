@@ -14,12 +14,13 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import func, select
 
 from actions.checkin import ActionCheckinSubmit
+from bot.backend import Backend
 from bot.services import checkin
 from bot.services.teams import create_team
-from bot.storage.db import transaction
+from bot.settings import Settings
 from bot.storage.models import CheckIn
-from tests.conftest import _drop_postgres_schema, _fresh_postgres_schema, _reset_caches
-from tests.test_actions_checkin import domain, make_tracker
+from tests.conftest import _drop_postgres_schema, _fresh_postgres_schema
+from tests.test_actions_checkin import Link, domain, join, make_tracker
 
 
 class CuttableProxy:
@@ -86,7 +87,8 @@ class CuttableProxy:
 
 
 @pytest.fixture
-def proxied_postgres(postgres_url, monkeypatch):
+def proxied_postgres(postgres_url, isolated_settings):
+    """A migrated PostgreSQL schema, a proxy in front of it, and the backend that reaches it only via the proxy."""
     from sqlalchemy.engine import make_url
 
     from bot.storage.migrate import upgrade
@@ -96,38 +98,40 @@ def proxied_postgres(postgres_url, monkeypatch):
     target = make_url(postgres_url)
     proxy = CuttableProxy((target.host or "127.0.0.1", target.port or 5432))
     proxied = direct_url.replace(f"{target.host}:{target.port or 5432}", f"127.0.0.1:{proxy.port}")
-    monkeypatch.setenv("DATABASE_URL", proxied)
-    _reset_caches()
-    yield proxy
+    backend = Backend.from_settings(Settings.from_env().with_changes(database_url=proxied))
+    yield proxy, backend
+    backend.database.dispose()
     proxy.close()
-    _reset_caches()
     _drop_postgres_schema(postgres_url, schema)
 
 
-async def submit(sender: str, team_code: str) -> list[str]:
+async def submit(backend: Backend, link: Link) -> list[str]:
     dispatcher = CollectingDispatcher()
     scores = {"energie": 4, "werkdruk": 2, "verbinding": 5, "waardering": 3, "plezier": 4}
-    tracker = make_tracker("4", {"team_code": team_code, "consent": True, **scores}, sender=sender)
-    await ActionCheckinSubmit().run(dispatcher, tracker, domain())
+    tracker = make_tracker("4", {"consent": True, **scores}, link=link)
+    await ActionCheckinSubmit(backend).run(dispatcher, tracker, domain())
     return [m["response"] for m in dispatcher.messages]
 
 
-def count_rows() -> int:
-    with transaction() as session:
-        return session.execute(select(func.count()).select_from(CheckIn)).scalar_one()
+def count_rows(backend: Backend) -> int:
+    with backend.uow() as uow:
+        return uow.session.execute(select(func.count()).select_from(CheckIn)).scalar_one()
 
 
 async def test_database_down_during_checkin_then_back(proxied_postgres):
-    team = create_team("School A", "Team 1")
-    assert (await submit("warm-up", team.code))[0] == "utter_checkin_saved"
+    proxy, backend = proxied_postgres
+    team = create_team(backend.uow(), "School A", "Team 1")
+    warm_up, teacher = join(backend, team, "warm-up@school-a.nl"), join(backend, team, "teacher@school-a.nl")
+    assert (await submit(backend, warm_up))[0] == "utter_checkin_saved"
 
-    proxied_postgres.cut()
-    responses = await submit("teacher", team.code)
+    proxy.cut()
+    responses = await submit(backend, teacher)
     assert responses == ["utter_checkin_save_failed"]  # never "opgeslagen"
 
-    proxied_postgres.restore()
-    assert count_rows() == 1  # only the warm-up: no partial row of the failed save
-    responses = await submit("teacher", team.code)  # the same engine, no restart, no manual step
+    proxy.restore()
+    assert count_rows(backend) == 1  # only the warm-up: no partial row of the failed save
+    responses = await submit(backend, teacher)  # the same engine, no restart, no manual step
     assert responses[0] == "utter_checkin_saved"
-    assert count_rows() == 2
-    assert checkin.history("teacher")[0].scores["werkdruk"] == 2
+    assert count_rows(backend) == 2
+    [week] = checkin.history(backend.uow(), teacher.person_key)
+    assert week.scores["werkdruk"] == 2

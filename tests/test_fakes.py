@@ -15,6 +15,8 @@ PAIRS = [
     (repositories.CounterRepository, fakes.FakeCounterRepository),
     (repositories.ScanRepository, fakes.FakeScanRepository),
     (repositories.CoordinatorRepository, fakes.FakeCoordinatorRepository),
+    (repositories.MemberRepository, fakes.FakeMemberRepository),
+    (repositories.ReleaseRepository, fakes.FakeReleaseRepository),
 ]
 
 

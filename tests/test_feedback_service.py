@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import pytest
 from sqlalchemy import inspect, select
 
 from bot.cli import main
 from bot.services import feedback
+from bot.services.release import last_ended_week
 from bot.services.teams import create_team
 from bot.services.topics import FALLBACK, count_topic
-from bot.services.weeks import this_week
-from bot.storage.db import get_engine, transaction
 from bot.storage.models import FeedbackCount
+from bot.vocabulary import this_week
+
+#: The newest week the dashboard shows.
+CLOSED = last_ended_week(date.today())
 
 
 def test_rhythm_first_answer_then_every_third_never_twice_per_topic_and_at_most_three():
@@ -44,60 +48,74 @@ def test_ten_questions_in_a_row_are_asked_about_at_most_three_times():
     assert sum(asks) == 3
 
 
-def test_record_counts_per_team_week_and_topic(any_db):
-    team = create_team("School A", "Team 1")
+def test_record_counts_per_team_week_and_topic(any_backend):
+    b = any_backend
+    team = create_team(b.uow(), "School A", "Team 1")
     week = this_week()
-    assert feedback.record(team.code, "amplitie", True, week)
-    assert feedback.record(team.code, "amplitie", True, week)
-    assert feedback.record(team.code, "amplitie", False, week)
-    assert not feedback.record("ABCDE-FGHJK", "amplitie", True, week)  # unknown team
-    assert not feedback.record(team.code, "no_such_topic", True, week)
-    assert not feedback.record(None, "amplitie", True, week)
-    with transaction() as session:
+    assert feedback.record(b.uow(), team.code, "amplitie", True, week)
+    assert feedback.record(b.uow(), team.code, "amplitie", True, week)
+    assert feedback.record(b.uow(), team.code, "amplitie", False, week)
+    assert not feedback.record(b.uow(), "ABCDE-FGHJK", "amplitie", True, week)  # unknown team
+    assert not feedback.record(b.uow(), team.code, "no_such_topic", True, week)
+    assert not feedback.record(b.uow(), None, "amplitie", True, week)
+    with b.database.session() as session:
         [row] = session.execute(select(FeedbackCount)).scalars().all()
     assert (row.topic, row.helpful, row.not_helpful) == ("amplitie", 2, 1)
 
 
-def test_feedback_table_holds_no_person_and_no_text(any_db):
-    columns = {c["name"] for c in inspect(get_engine(any_db)).get_columns("feedback_counts")}
+def test_feedback_table_holds_no_person_and_no_text(any_backend):
+    columns = {c["name"] for c in inspect(any_backend.database.engine).get_columns("feedback_counts")}
     assert columns == {"id", "team_id", "iso_year", "iso_week", "topic", "helpful", "not_helpful"}
 
 
-def test_dashboard_view_shows_topics_only_from_the_minimum_group_size(db):
-    team = create_team("School A", "Team 1")
-    other_team = create_team("School A", "Team 2")
-    elsewhere = create_team("School B", "Team 1")
+def test_dashboard_view_shows_topics_only_from_the_minimum_group_size(backend):
+    b = backend
+    team = create_team(b.uow(), "School A", "Team 1")
+    other_team = create_team(b.uow(), "School A", "Team 2")
+    elsewhere = create_team(b.uow(), "School B", "Team 1")
     for helpful in (True, True, False):
-        feedback.record(team.code, "werkdruk", helpful)
+        feedback.record(b.uow(), team.code, "werkdruk", helpful, CLOSED)
     for helpful in (True, False):
-        feedback.record(other_team.code, "werkdruk", helpful)
+        feedback.record(b.uow(), other_team.code, "werkdruk", helpful, CLOSED)
     for _ in range(4):
-        feedback.record(team.code, "amplitie", True)
+        feedback.record(b.uow(), team.code, "amplitie", True, CLOSED)
     for _ in range(9):
-        feedback.record(elsewhere.code, "piramide", False)
-    view = feedback.school_feedback(team.school_id)
+        feedback.record(b.uow(), elsewhere.code, "piramide", False, CLOSED)
+    view = feedback.school_feedback(b.uow(), team.school_id, b.settings.min_group)
     assert view.min_group == 5
     [shown] = view.shown
     assert (shown.topic, shown.helpful, shown.not_helpful) == ("werkdruk", 3, 2)
     assert shown.share_helpful == pytest.approx(0.6)
     assert view.hidden_topics == 1  # amplitie: 4 reactions
+    # With a minimum group of 4 (a copy of the settings), amplitie is shown too.
+    four = b.settings.with_changes(min_group=4)
+    view = feedback.school_feedback(b.uow(), team.school_id, four.min_group)
+    assert [f.topic for f in view.shown] == ["werkdruk", "amplitie"] and view.hidden_topics == 0
 
 
-def test_old_weeks_are_left_out(db):
-    team = create_team("School A", "Team 1")
+def test_old_weeks_are_left_out(backend):
+    team = create_team(backend.uow(), "School A", "Team 1")
     for _ in range(6):
-        feedback.record(team.code, "werkdruk", False, this_week().previous(feedback.WEEKS))
-    assert feedback.school_feedback(team.school_id).shown == []
+        feedback.record(backend.uow(), team.code, "werkdruk", False, CLOSED.previous(feedback.WEEKS))
+    assert feedback.school_feedback(backend.uow(), team.school_id, backend.settings.min_group).shown == []
 
 
-def test_cli_lists_the_topics_with_most_thumbs_down_and_the_fallbacks(db, capsys):
-    team = create_team("School A", "Team 1")
+def test_the_running_week_is_not_shown(backend):
+    team = create_team(backend.uow(), "School A", "Team 1")
+    for _ in range(6):
+        feedback.record(backend.uow(), team.code, "werkdruk", False)  # this (running) week
+    assert feedback.school_feedback(backend.uow(), team.school_id, backend.settings.min_group).shown == []
+
+
+def test_cli_lists_the_topics_with_most_thumbs_down_and_the_fallbacks(backend, capsys):
+    b = backend
+    team = create_team(b.uow(), "School A", "Team 1")
     for _ in range(3):
-        feedback.record(team.code, "piramide", False)
-    feedback.record(team.code, "werkdruk", False)
-    feedback.record(team.code, "werkdruk", True)
-    count_topic(team.code, FALLBACK)
-    count_topic(team.code, FALLBACK)
+        feedback.record(b.uow(), team.code, "piramide", False)
+    feedback.record(b.uow(), team.code, "werkdruk", False)
+    feedback.record(b.uow(), team.code, "werkdruk", True)
+    count_topic(b.uow(), team.code, FALLBACK)
+    count_topic(b.uow(), team.code, FALLBACK)
     assert main(["feedback", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert [r["topic"] for r in data["most_not_helpful"]] == ["piramide", "werkdruk"]
@@ -114,13 +132,10 @@ def test_cli_lists_the_topics_with_most_thumbs_down_and_the_fallbacks(db, capsys
     assert main(["feedback", "--weeks", "0"]) == 1
 
 
-def test_cli_leaves_demo_teams_out_unless_asked(db, capsys):
-    from bot.storage.models import Team
-
-    team = create_team("Demo school", "Demo team")
-    with transaction() as session:
-        session.get(Team, team.id).is_demo = True
-    feedback.record(team.code, "amplitie", False)
+def test_cli_leaves_demo_teams_out_unless_asked(backend, capsys):
+    team = create_team(backend.uow(), "Demo school", "Demo team", is_demo=True)
+    assert team.is_demo
+    feedback.record(backend.uow(), team.code, "amplitie", False)
     main(["feedback", "--json"])
     assert json.loads(capsys.readouterr().out)["most_not_helpful"] == []
     main(["feedback", "--json", "--include-demo"])

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import secrets
 import uuid
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
-from bot.rasa_channels import failure_text, guarded, is_session_id
+from bot.rasa_channels import GuardedRestInput, failure_text, guarded, is_session_id
+from bot.services.links import HASH_METADATA, TOKEN_METADATA, token_hash
+from bot.settings import Settings
 
 
 def message(sender: str = "s1") -> tuple[UserMessage, CollectingOutputChannel]:
@@ -15,36 +18,55 @@ def message(sender: str = "s1") -> tuple[UserMessage, CollectingOutputChannel]:
     return UserMessage("hoi", out, sender), out
 
 
-async def test_a_reply_passes_through_without_a_failure_message():
+async def test_a_reply_passes_through_without_a_failure_message(settings):
     async def handler(msg: UserMessage) -> None:
         await msg.output_channel.send_response(msg.sender_id, {"text": "Hoi!"})
 
     msg, out = message()
-    await guarded(handler)(msg)
+    await guarded(handler, settings.reply_timeout_seconds)(msg)
     assert [m["text"] for m in out.messages] == ["Hoi!"]
 
 
-async def test_silence_gets_the_failure_message():
+async def test_silence_gets_the_failure_message(settings):
     async def handler(msg: UserMessage) -> None:
         return None  # e.g. the action server was down: Rasa sent nothing
 
     msg, out = message()
-    await guarded(handler)(msg)
+    await guarded(handler, settings.reply_timeout_seconds)(msg)
     assert [m["text"] for m in out.messages] == [failure_text()]
     assert "Er ging iets mis" in failure_text()
 
 
-async def test_an_error_gets_the_failure_message():
+async def test_an_error_gets_the_failure_message(settings):
     async def handler(msg: UserMessage) -> None:
         raise RuntimeError("boom")
 
     msg, out = message()
-    await guarded(handler)(msg)
+    await guarded(handler, settings.reply_timeout_seconds)(msg)
     assert [m["text"] for m in out.messages] == [failure_text()]
+
+
+def test_the_reply_timeout_is_a_setting_read_when_rasa_registers_the_channel(monkeypatch):
+    monkeypatch.delenv("REPLY_TIMEOUT_SECONDS", raising=False)
+    assert Settings.from_env().reply_timeout_seconds == 9.0  # an answer before the 10 s people wait
+    monkeypatch.setenv("REPLY_TIMEOUT_SECONDS", "0.2")
+    timeouts = []
+
+    def spy(on_new_message, reply_timeout, **kwargs):
+        timeouts.append(reply_timeout)
+        return guarded(on_new_message, reply_timeout, **kwargs)
+
+    async def handler(msg: UserMessage) -> None:
+        return None
+
+    monkeypatch.setattr("bot.rasa_channels.guarded", spy)
+    GuardedRestInput().blueprint(handler)
+    assert timeouts == [0.2]
 
 
 async def test_a_slow_message_gets_an_answer_in_time_and_still_finishes(monkeypatch):
     monkeypatch.setenv("REPLY_TIMEOUT_SECONDS", "0.2")
+    settings = Settings.from_env()
     finished = asyncio.Event()
 
     async def handler(msg: UserMessage) -> None:
@@ -54,14 +76,14 @@ async def test_a_slow_message_gets_an_answer_in_time_and_still_finishes(monkeypa
 
     msg, out = message()
     started = asyncio.get_running_loop().time()
-    await guarded(handler)(msg)
+    await guarded(handler, settings.reply_timeout_seconds)(msg)
     assert asyncio.get_running_loop().time() - started < 0.5
     assert [m["text"] for m in out.messages] == [failure_text()]
     await asyncio.wait_for(finished.wait(), timeout=2)  # not cancelled: the state is kept
     assert out.messages[-1]["text"] == "laat antwoord"
 
 
-async def test_widget_sessions_must_be_random_uuids():
+async def test_widget_sessions_must_be_random_uuids(settings):
     called = []
 
     async def handler(msg: UserMessage) -> None:
@@ -69,9 +91,31 @@ async def test_widget_sessions_must_be_random_uuids():
 
     for sender in ("teacher-1", "a", "", "00000000-0000-0000-0000-000000000000"):
         msg, out = message(sender)
-        await guarded(handler, require_uuid_sender=True)(msg)
+        await guarded(handler, settings.reply_timeout_seconds, require_uuid_sender=True)(msg)
         assert out.messages[0]["text"] == failure_text()
     good = str(uuid.uuid4())
     msg, _ = message(good)
-    await guarded(handler, require_uuid_sender=True)(msg)
+    await guarded(handler, settings.reply_timeout_seconds, require_uuid_sender=True)(msg)
     assert called == [good] and is_session_id(good)
+
+
+async def test_a_personal_link_reaches_rasa_only_as_its_hash(settings):
+    seen = []
+
+    async def handler(msg: UserMessage) -> None:
+        seen.append(msg.metadata)
+        await msg.output_channel.send_response(msg.sender_id, {"text": "Hoi!"})
+
+    token = secrets.token_urlsafe(32)
+    for metadata, expected in [
+        (
+            {TOKEN_METADATA: token, "team_code": "ABCDE-FGHJK"},
+            {HASH_METADATA: token_hash(token), "team_code": "ABCDE-FGHJK"},
+        ),
+        # A hash sent by a client, without the token itself, never names a member.
+        ({HASH_METADATA: "a" * 64}, {}),
+        ({TOKEN_METADATA: "not a token"}, {}),
+    ]:
+        out = CollectingOutputChannel()
+        await guarded(handler, settings.reply_timeout_seconds)(UserMessage("hoi", out, "s1", metadata=metadata))
+        assert seen[-1] == expected and token not in str(seen[-1])

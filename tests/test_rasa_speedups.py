@@ -16,8 +16,13 @@ def action() -> RemoteAction:
 
 
 def test_installed_when_rasa_loads_our_channels():
-    import bot.rasa_channels  # noqa: F401 - importing installs the speed-up
+    from bot.rasa_channels import GuardedRestInput
 
+    async def handler(_message) -> None:
+        return None
+
+    # Rasa registers a channel by calling its blueprint() before it loads the model.
+    GuardedRestInput().blueprint(handler)
     assert RemoteAction._validate_action_result is rasa_speedups.validate_action_result
 
 
@@ -44,10 +49,14 @@ def test_invalid_response_raises_like_rasa(action, bad):
         jsonschema.validate(bad, RemoteAction.action_response_format_spec())
 
 
-def test_schema_is_checked_once():
-    rasa_speedups.response_validator.cache_clear()
+def test_schema_is_checked_once(action, monkeypatch):
     first = rasa_speedups.response_validator()
+    checks = []
+    monkeypatch.setattr(type(first), "check_schema", classmethod(lambda cls, schema, **_: checks.append(schema)))
+    for _ in range(3):
+        assert action._validate_action_result({"events": [{"event": "slot", "name": "team", "value": "x"}]})
     assert rasa_speedups.response_validator() is first
+    assert checks == []  # each response is validated; the schema itself is not checked again
 
 
 def test_sqlite_tracker_store_pools_connections_in_wal_mode(tmp_path):
@@ -89,7 +98,8 @@ def test_rasa_speedups_0_leaves_rasa_as_shipped():
     import sys
 
     probe = (
-        "import bot.rasa_channels, rasa.core.tracker_store as t; from bot import rasa_speedups as s; "
+        "import bot.rasa_channels as c, rasa.core.tracker_store as t; from bot import rasa_speedups as s; "
+        "c.start_up(); "
         "from rasa.core.actions.action import RemoteAction as R; "
         "print(R._validate_action_result is s.validate_action_result, "
         "t.create_engine_kwargs is s.tracker_engine_kwargs)"

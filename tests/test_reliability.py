@@ -10,27 +10,17 @@ import pytest
 from sqlalchemy import text
 
 from bot.storage.db import make_engine
-from tests.servers import Stack, free_port
+from tests.servers import Stack, Teacher, free_port, team_with_roster
 from tests.test_rest_e2e import say, texts
 
 pytestmark = pytest.mark.rasa
 FAILURE = "Er ging iets mis"
 
 
-def make_team(database_url: str) -> str:
-    from bot.services.teams import new_code
-
-    code = new_code()
-    with make_engine(database_url).begin() as conn:
-        conn.execute(text("INSERT INTO schools (name, is_demo, created_at) VALUES ('S', 0, '2026-01-01 00:00:00')"))
-        conn.execute(
-            text(
-                "INSERT INTO teams (school_id, name, code, is_demo, created_at) "
-                "VALUES (1, 'T', :code, 0, '2026-01-01 00:00:00')"
-            ),
-            {"code": code},
-        )
-    return code
+def make_teacher(stack: Stack) -> Teacher:
+    """A team with one teacher on its roster (their personal link opens the check-in)."""
+    _team, [teacher] = team_with_roster(stack, "S", "T", ["teacher@school.nl"])
+    return teacher
 
 
 def stored(database_url: str) -> int:
@@ -38,11 +28,11 @@ def stored(database_url: str) -> int:
         return conn.execute(text("SELECT count(*) FROM checkins")).scalar_one()
 
 
-def checkin(stack: Stack, sender: str, code: str) -> list[str]:
+def checkin(stack: Stack, sender: str, teacher: Teacher) -> list[str]:
     replies = []
     for message in ["ik wil inchecken", "ja", "4", "4", "4", "4", "4"]:
         started = time.monotonic()
-        replies.append(texts(say(stack, sender, message, code)))
+        replies.append(texts(say(stack, sender, message, member=teacher)))
         assert time.monotonic() - started < 10, f"no reply within 10 s to {message!r}"
         assert replies[-1], f"silence after {message!r}"
     return replies
@@ -52,10 +42,10 @@ def test_action_server_down_then_back(tmp_path):
     port = free_port()  # nothing listens here until we start the action server
     stack = Stack(tmp_path, f"sqlite:///{tmp_path / 'app.db'}").start(with_actions=False, action_port=port)
     try:
-        code = make_team(stack.database_url)
+        teacher = make_teacher(stack)
         # The 113 answer needs neither the action server nor the database.
-        assert "113" in texts(say(stack, "someone", "ik zie het niet meer zitten", code))
-        replies = checkin(stack, "teacher", code)
+        assert "113" in texts(say(stack, "someone", "ik zie het niet meer zitten", member=teacher))
+        replies = checkin(stack, "teacher", teacher)
         # The check-in cannot start without the action server: the user is told at once,
         # every later message still gets an answer, and nothing claims to be saved.
         assert FAILURE in replies[0]
@@ -63,8 +53,8 @@ def test_action_server_down_then_back(tmp_path):
         assert stored(stack.database_url) == 0
 
         stack.start_actions()
-        say(stack, "teacher", "stop", code)  # leave whatever half-state the failure left
-        replies = checkin(stack, "teacher", code)
+        say(stack, "teacher", "stop", member=teacher)  # leave whatever half-state the failure left
+        replies = checkin(stack, "teacher", teacher)
         assert "zijn opgeslagen" in replies[-1]
         assert stored(stack.database_url) == 1
     finally:

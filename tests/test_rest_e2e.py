@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import secrets
 import urllib.request
 
 import pytest
 from sqlalchemy import text
 
+from bot.services.teams import TeamInfo
 from bot.storage.db import make_engine
-from tests.servers import Stack
+from tests.servers import Stack, Teacher, team_with_roster
 
 pytestmark = pytest.mark.rasa
 
@@ -22,29 +24,41 @@ def stack(tmp_path_factory):
     running.stop()
 
 
+#: Addresses on the E2E team's roster; each test that checks in uses its own.
+ROSTER = ["rest-1", "hostile", "canary"]
+
+
 @pytest.fixture(scope="module")
-def team_code(stack):
-    from bot.services.teams import new_code
-
-    code = new_code()
-    with make_engine(stack.database_url).begin() as conn:
-        conn.execute(
-            text("INSERT INTO schools (name, is_demo, created_at) VALUES ('E2E school', 0, '2026-01-01 00:00:00')")
-        )
-        conn.execute(
-            text(
-                "INSERT INTO teams (school_id, name, code, is_demo, created_at) "
-                "VALUES (1, 'E2E team', :code, 0, '2026-01-01 00:00:00')"
-            ),
-            {"code": code},
-        )
-    return code
+def e2e_team(stack) -> tuple[TeamInfo, dict[str, Teacher]]:
+    """The E2E school's team and its roster, each member with a personal link."""
+    team, teachers = team_with_roster(stack, "E2E school", "E2E team", [f"{name}@e2e-school.nl" for name in ROSTER])
+    return team, dict(zip(ROSTER, teachers, strict=True))
 
 
-def say(stack: Stack, sender: str, message: str, team_code: str | None = None, **metadata: str) -> list[dict]:
+@pytest.fixture(scope="module")
+def team_code(e2e_team) -> str:
+    return e2e_team[0].code
+
+
+@pytest.fixture(scope="module")
+def teachers(e2e_team) -> dict[str, Teacher]:
+    return e2e_team[1]
+
+
+def say(
+    stack: Stack,
+    sender: str,
+    message: str,
+    team_code: str | None = None,
+    member: Teacher | None = None,
+    **metadata: str,
+) -> list[dict]:
+    """Send one message as the widget would: with the team code and/or the personal link's token as metadata."""
     body = {"sender": sender, "message": message}
     if team_code:
         metadata["team_code"] = team_code
+    if member:
+        metadata.update(member.metadata())
     if metadata:
         body["metadata"] = metadata
     request = urllib.request.Request(
@@ -71,36 +85,43 @@ def test_greeting_is_dutch(stack):
     assert "Welbevinden-assistent" in texts(say(stack, "greeter", "hoi"))
 
 
-def test_whole_checkin_with_team_metadata_stores_one_row_with_the_given_values(stack, team_code):
-    sender = "teacher-rest-1"
-    first = texts(say(stack, sender, "ik wil inchecken", team_code))
+def test_whole_checkin_through_the_personal_link_stores_one_row_with_the_given_values(stack, teachers):
+    sender, me = "teacher-rest-1", teachers["rest-1"]
+    first = texts(say(stack, sender, "ik wil inchecken", member=me))
     assert "Doe je mee?" in first and "teamcode" not in first.lower()
     assert "begreep" not in first and "sla deze vraag over" not in first
-    assert "Vraag 1 van 5" in texts(say(stack, sender, "ja", team_code))
-    assert "begreep ik niet" in texts(say(stack, sender, "banaan", team_code))  # re-asked, not stored
+    assert "Vraag 1 van 5" in texts(say(stack, sender, "ja", member=me))
+    assert "begreep ik niet" in texts(say(stack, sender, "banaan", member=me))  # re-asked, not stored
     for answer in ["vier", "gaat wel", "😩", "ruim voldoende"]:
-        say(stack, sender, answer, team_code)
-    final = texts(say(stack, sender, "super", team_code))
+        say(stack, sender, answer, member=me)
+    final = texts(say(stack, sender, "super", member=me))
     assert "zijn opgeslagen" in final
     stored = rows(stack)
     assert len(stored) == 1
     assert tuple(stored[0])[1:] == (4, 3, 1, 4, 5)
-    assert sender not in stored[0][0]
+    # Stored under the member's pseudonym: neither the chat sender, the address nor the link's token.
+    assert stored[0][0] == me.person_key
+    assert sender not in stored[0][0] and me.email not in stored[0][0] and me.token not in stored[0][0]
 
     # A second check-in in the same week replaces the first.
-    say(stack, sender, "ik wil inchecken", team_code)
-    say(stack, sender, "ja", team_code)
+    say(stack, sender, "ik wil inchecken", member=me)
+    say(stack, sender, "ja", member=me)
     for answer in ["2", "2", "2", "2"]:
-        say(stack, sender, answer, team_code)
-    assert "vervangen" in texts(say(stack, sender, "2", team_code))
+        say(stack, sender, answer, member=me)
+    assert "vervangen" in texts(say(stack, sender, "2", member=me))
     assert [tuple(r)[1:] for r in rows(stack)] == [(2, 2, 2, 2, 2)]
 
 
-def test_unknown_team_code_is_refused_and_nothing_stored(stack):
+def test_checkin_without_a_working_personal_link_is_refused_and_nothing_stored(stack, team_code):
     before = len(rows(stack))
-    reply = texts(say(stack, "teacher-rest-2", "ik wil inchecken", "ZZZZZ-ZZZZZ"))
-    assert "werkt niet" in reply or "ken ik niet" in reply
-    say(stack, "teacher-rest-2", "stop")
+    # A team code (the old way in) is not enough: only a personal link from the roster.
+    reply = texts(say(stack, "teacher-rest-2", "ik wil inchecken", team_code))
+    assert "persoonlijke link" in reply and "Doe je mee?" not in reply
+    # A link that belongs to nobody: said so, and nothing is asked.
+    nobody = Teacher("nobody@e2e-school.nl", secrets.token_urlsafe(32), "")
+    reply = texts(say(stack, "teacher-rest-3", "ik wil inchecken", member=nobody))
+    assert "werkt niet (meer)" in reply and "Doe je mee?" not in reply
+    say(stack, "teacher-rest-3", "stop", member=nobody)
     assert len(rows(stack)) == before
 
 
@@ -108,11 +129,11 @@ def test_knowledge_answer_names_its_source(stack):
     assert "Bron:" in texts(say(stack, "curious", "wat is amplitie?"))
 
 
-def test_coordinator_does_the_fundament_scan_and_it_is_saved_for_the_school(stack, team_code):
+def test_coordinator_does_the_fundament_scan_and_it_is_saved_for_the_school(stack, e2e_team):
     from bot.services.scan import make_scan_token
 
-    secret = json.loads((stack.var_dir / "secrets.json").read_text())["WEB_SECRET_KEY"]
-    token = make_scan_token(1, secret=secret)  # school 1: the E2E school
+    school_id = e2e_team[0].school_id
+    token = make_scan_token(school_id, stack.settings.web_secret_key)
     sender = "coordinator-scan"
     intro = texts(say(stack, sender, "ik wil de fundament-scan doen", scan_token=token))
     assert "E2E school" in intro and "1 van 12" in intro
@@ -129,7 +150,7 @@ def test_coordinator_does_the_fundament_scan_and_it_is_saved_for_the_school(stac
     with make_engine(stack.database_url).connect() as conn:
         columns = "school_id, visie, inwerken, waarderingsgesprekken, groen, rood"
         saved = conn.execute(text(f"SELECT {columns} FROM fundament_scans")).all()
-    assert [tuple(r) for r in saved] == [(1, 2, 0, None, 0, 2)]
+    assert [tuple(r) for r in saved] == [(school_id, 2, 0, None, 0, 2)]
 
 
 def test_fundament_scan_without_token_shows_the_result_but_saves_nothing(stack):
@@ -198,29 +219,30 @@ def test_hostile_input_gets_a_polite_answer(stack, team_code, message):
     assert "<script>" not in joined and "onerror" not in joined
 
 
-def test_hostile_input_during_checkin_stores_nothing_wrong(stack, team_code):
-    sender = "hostile-checkin"
-    say(stack, sender, "ik wil inchecken", team_code)
-    say(stack, sender, "ja", team_code)
+def test_hostile_input_during_checkin_stores_nothing_wrong(stack, teachers):
+    sender, me = "hostile-checkin", teachers["hostile"]
+    assert "Doe je mee?" in texts(say(stack, sender, "ik wil inchecken", member=me))
+    assert "Vraag 1 van 5" in texts(say(stack, sender, "ja", member=me))
     for message in ["'; DROP TABLE checkins; --", "<b>5</b>", "x" * 10_000, "7", "stop"]:
-        say(stack, sender, message, team_code)
-    from bot.services.pseudonym import person_key
-
-    key = person_key(sender, secret="e2e-secret")
-    assert [r for r in rows(stack) if r[0] == key] == []
+        say(stack, sender, message, member=me)
+    assert [r for r in rows(stack) if r[0] == me.person_key] == []
 
 
-def test_logs_never_contain_message_text_or_slot_values(stack, team_code):
-    canary = "KANARIE-93f1"
+def test_logs_never_contain_message_text_or_slot_values(stack, team_code, teachers):
+    canary, me = "KANARIE-93f1", teachers["canary"]
     say(stack, "canary-sender", f"wat is amplitie {canary}", team_code)
-    say(stack, "canary-sender", "ik wil inchecken", team_code)
-    say(stack, "canary-sender", "ja", team_code)
-    say(stack, "canary-sender", f"{canary} vier", team_code)
-    say(stack, "canary-sender", "stop", team_code)
+    say(stack, "canary-sender", "ik wil inchecken", member=me)
+    say(stack, "canary-sender", "ja", member=me)
+    say(stack, "canary-sender", f"{canary} vier", member=me)
+    say(stack, "canary-sender", "stop", member=me)
     logs = stack.logs()
     assert logs, "the servers wrote no log at all"
     assert canary not in logs
     assert "canary-sender" not in logs
+    assert me.token not in logs and me.email not in logs
+    # Rasa's channel swaps the link's token for its hash before anything reaches the tracker store.
+    tracker_files = b"".join(p.read_bytes() for p in stack.var_dir.glob("tracker.db*"))
+    assert tracker_files and me.token.encode() not in tracker_files
 
 
 def test_http_api_is_off_by_default(stack):

@@ -11,6 +11,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.cli import main
 from bot.services import checkin
+from bot.services.pseudonym import person_key
 from bot.services.retention import purge_conversations
 from bot.services.teams import create_team
 
@@ -40,13 +41,16 @@ def test_purge_on_an_empty_store_is_harmless(tmp_path):
     assert result.deleted_events == 0
 
 
-def test_purge_command_keeps_aggregates(db, tmp_path, monkeypatch, capsys):
-    team = create_team("School A", "Team 1")
-    checkin.save_checkin("s1", team.code, {"energie": 4})
-    monkeypatch.setenv("TRACKER_DB_URL", f"sqlite:///{tmp_path / 'tracker.db'}")
-    from bot.settings import get_settings
-
-    get_settings.cache_clear()
+async def test_purge_command_keeps_aggregates(backend, tmp_path, monkeypatch, capsys):
+    team = create_team(backend.uow(), "School A", "Team 1")
+    me = person_key("s1", backend.settings.pseudonym_secret)
+    checkin.save_checkin(backend.uow(), me, team.code, {"energie": 4})
+    url = f"sqlite:///{tmp_path / 'tracker.db'}"
+    store = SQLTrackerStore(Domain.empty(), dialect="sqlite", host=url)
+    now = time.time()
+    await store.save(DialogueStateTracker.from_events("s1", [UserUttered("oud bericht", timestamp=now - 40 * DAY)]))
+    monkeypatch.setenv("TRACKER_DB_URL", url)  # main() builds Settings.from_env()
+    monkeypatch.setenv("RETENTION_DAYS", "30")
     assert main(["purge"]) == 0
-    assert "[purge] deleted 0" in capsys.readouterr().out
-    assert len(checkin.history("s1")) == 1
+    assert "[purge] deleted 1 conversation events older than 30 days" in capsys.readouterr().out
+    assert len(checkin.history(backend.uow(), me)) == 1

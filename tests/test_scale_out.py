@@ -13,10 +13,9 @@ import urllib.request
 import pytest
 from sqlalchemy import text
 
-from bot.services.pseudonym import person_key
 from bot.storage.db import make_engine
 from tests.conftest import _drop_postgres_schema, _fresh_postgres_schema
-from tests.servers import Stack
+from tests.servers import Stack, Teacher, team_with_roster
 
 pytestmark = pytest.mark.rasa
 REDIS = ("127.0.0.1", 6379)
@@ -31,8 +30,8 @@ def redis_available() -> bool:
         return sock.connect_ex(REDIS) == 0
 
 
-def say_to(url: str, sender: str, message: str, team_code: str) -> str:
-    body = json.dumps({"sender": sender, "message": message, "metadata": {"team_code": team_code}}).encode()
+def say_to(url: str, sender: str, message: str, teacher: Teacher) -> str:
+    body = json.dumps({"sender": sender, "message": message, "metadata": teacher.metadata()}).encode()
     request = urllib.request.Request(
         f"{url}/webhooks/rest/webhook", data=body, headers={"Content-Type": "application/json"}
     )
@@ -60,19 +59,7 @@ def test_two_rasa_processes_keep_every_conversation_consistent(shared_stores, tm
         assert stack.env["LOCK_STORE_TYPE"] == "redis" and stack.env["TRACKER_DB_DIALECT"] == "postgresql"
         second = stack.start_rasa()
         urls = [stack.rasa_url, second]
-        from bot.services.teams import new_code
-
-        code = new_code()
-        with make_engine(app_url).begin() as conn:
-            conn.execute(text("INSERT INTO schools (name, is_demo, created_at) VALUES ('S', false, now())"))
-            school_id = conn.execute(text("SELECT id FROM schools")).scalar_one()
-            conn.execute(
-                text(
-                    "INSERT INTO teams (school_id, name, code, is_demo, created_at) "
-                    "VALUES (:s, 'T', :code, false, now())"
-                ),
-                {"s": school_id, "code": code},
-            )
+        _team, teachers = team_with_roster(stack, "S", "T", [f"scale-{i}@school.nl" for i in range(CONVERSATIONS)])
 
         finals: dict[str, str] = {}
         errors: list[BaseException] = []
@@ -82,7 +69,7 @@ def test_two_rasa_processes_keep_every_conversation_consistent(shared_stores, tm
             answers = [str(1 + (i + k) % 5) for k in range(5)]
             try:
                 for step, message in enumerate(["ik wil inchecken", "ja", *answers]):
-                    reply = say_to(urls[step % 2], sender, message, code)  # alternate the processes
+                    reply = say_to(urls[step % 2], sender, message, teachers[i])  # alternate the processes
                 finals[sender] = reply
             except BaseException as exc:  # noqa: BLE001 - asserted below
                 errors.append(exc)
@@ -93,7 +80,7 @@ def test_two_rasa_processes_keep_every_conversation_consistent(shared_stores, tm
         for thread in threads:
             thread.join(timeout=300)
 
-        assert errors == []
+        assert errors == [] and len(finals) == CONVERSATIONS
         assert all("zijn opgeslagen" in reply for reply in finals.values()), finals
         with make_engine(app_url).connect() as conn:
             rows = {
@@ -105,6 +92,6 @@ def test_two_rasa_processes_keep_every_conversation_consistent(shared_stores, tm
         assert len(rows) == CONVERSATIONS
         for i in range(CONVERSATIONS):
             expected = tuple(1 + (i + k) % 5 for k in range(5))
-            assert rows[person_key(f"scale-{i}", secret="e2e-secret")] == expected
+            assert rows[teachers[i].person_key] == expected
     finally:
         stack.stop()

@@ -9,9 +9,7 @@ from sqlalchemy import inspect
 
 from bot.services import scan
 from bot.services.teams import create_team
-from bot.storage.db import get_engine
-from bot.storage.models import SCAN_ELEMENTS, SCAN_ITEMS
-from bot.text.answers import KAN_BETER, ONTBREEKT, STAAT_GOED
+from bot.vocabulary import KAN_BETER, ONTBREEKT, SCAN_ELEMENTS, SCAN_ITEMS, STAAT_GOED
 
 ALL_GOOD = {item: STAAT_GOED for item in SCAN_ITEMS}
 
@@ -71,37 +69,50 @@ def test_invalid_answers_are_refused(bad):
         scan.clean_answers({"visie": bad})
 
 
-def test_saved_scans_belong_to_a_school_and_show_the_change(any_db):
-    school_id = create_team("School A", "Team 1").school_id
-    other_id = create_team("School B", "Team 1").school_id
+def test_saved_scans_belong_to_a_school_and_show_the_change(any_backend):
+    b = any_backend
+    school_id = create_team(b.uow(), "School A", "Team 1").school_id
+    other_id = create_team(b.uow(), "School B", "Team 1").school_id
     first = datetime(2026, 6, 1, 9, 0, tzinfo=timezone.utc)
-    scan.save_scan(school_id, {**ALL_GOOD, "inwerken": ONTBREEKT, "techniek": STAAT_GOED}, when=first)
-    scan.save_scan(school_id, {**ALL_GOOD, "inwerken": KAN_BETER, "techniek": KAN_BETER, "maatje": None})
-    scan.save_scan(other_id, ALL_GOOD)
-    newest, older = scan.school_scans(school_id)
+    saved = scan.save_scan(b.uow(), school_id, {**ALL_GOOD, "inwerken": ONTBREEKT, "techniek": STAAT_GOED}, when=first)
+    assert saved.school_name == "School A" and saved.answers["inwerken"] == ONTBREEKT
+    scan.save_scan(b.uow(), school_id, {**ALL_GOOD, "inwerken": KAN_BETER, "techniek": KAN_BETER, "maatje": None})
+    scan.save_scan(b.uow(), other_id, ALL_GOOD)
+    newest, older = scan.school_scans(b.uow(), school_id)
+    assert older.id == saved.id and newest.school_name == older.school_name == "School A"
     assert older.created_at.replace(tzinfo=timezone.utc) == first
     assert scan.change(newest.answers["inwerken"], older.answers["inwerken"]) == "beter"
     assert scan.change(newest.answers["techniek"], older.answers["techniek"]) == "minder"
     assert scan.change(newest.answers["visie"], older.answers["visie"]) == "gelijk"
     assert scan.change(newest.answers["maatje"], older.answers["maatje"]) is None
-    assert len(scan.school_scans(other_id)) == 1
+    assert len(scan.school_scans(b.uow(), other_id)) == 1
+    assert scan.school_name(b.uow(), other_id) == "School B"
+    assert scan.school_name(b.uow(), 999_999) is None and scan.school_name(b.uow(), None) is None
     with pytest.raises(LookupError):
-        scan.save_scan(999_999, ALL_GOOD)
+        scan.save_scan(b.uow(), 999_999, ALL_GOOD)
+    assert len(scan.school_scans(b.uow(), school_id)) == 2 and scan.school_scans(b.uow(), 999_999) == []
 
 
-def test_scan_table_holds_no_person(any_db):
-    columns = {c["name"] for c in inspect(get_engine(any_db)).get_columns("fundament_scans")}
+def test_scan_table_holds_no_person(any_backend):
+    columns = {c["name"] for c in inspect(any_backend.database.engine).get_columns("fundament_scans")}
     assert columns == {"id", "school_id", "created_at", *SCAN_ITEMS}
 
 
-def test_scan_token_names_the_school_and_cannot_be_forged_or_reused_late(db):
-    token = scan.make_scan_token(42)
-    assert scan.read_scan_token(token) == 42
-    assert scan.read_scan_token(token[:-2] + ("AA" if token[-2:] != "AA" else "BB")) is None
-    assert scan.read_scan_token(scan.make_scan_token(42, secret="another-secret")) is None
-    assert scan.read_scan_token(token, max_age=-1) is None  # expired
+def test_scan_token_names_the_school_and_cannot_be_forged_or_reused_late(settings):
+    secret = settings.web_secret_key
+    assert secret
+    token = scan.make_scan_token(42, secret)
+    assert scan.read_scan_token(token, secret) == 42
+    assert scan.read_scan_token(token[:-2] + ("AA" if token[-2:] != "AA" else "BB"), secret) is None
+    assert scan.read_scan_token(scan.make_scan_token(42, "another-secret"), secret) is None
+    assert scan.read_scan_token(token, secret, max_age=-1) is None  # expired
     for junk in (None, "", 42, "x" * 1000, {"school": 42}):
-        assert scan.read_scan_token(junk) is None
+        assert scan.read_scan_token(junk, secret) is None
+    # A secret is required: never sign or accept with an empty one.
+    with pytest.raises(ValueError):
+        scan.make_scan_token(42, "")
+    with pytest.raises(ValueError):
+        scan.read_scan_token(token, "")
 
 
 def test_dutch_dates_for_the_chat():

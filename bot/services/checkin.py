@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.exc import IntegrityError
 
 from bot.services.catalogue import LOW, STRONG, Tool, tools_for
+from bot.services.roster import member_key
 from bot.services.teams import normalize_code
 from bot.storage.models import CheckIn
 from bot.storage.unit_of_work import UnitOfWork
@@ -132,3 +133,76 @@ def delete_all(uow: UnitOfWork, person_key: str) -> int:
         count = uow.checkins.delete_person(person_key)
         uow.commit()
     return count
+
+
+# --------------------------------------------------------------------------- members
+
+
+class UnknownMember(LookupError):
+    """No roster member has this personal link (unknown, malformed, revoked or removed)."""
+
+
+@dataclass(frozen=True)
+class MemberRef:
+    """The member behind a personal link, as the chat needs it (never the address)."""
+
+    id: int
+    team_id: int
+    team_name: str
+    team_code: str
+    person_key: str
+
+
+def find_member(uow: UnitOfWork, link_hash: str | None, pseudonym_secret: str) -> MemberRef | None:
+    """The member whose personal link has this SHA-256 (bot.services.links), or None."""
+    if not link_hash:
+        return None
+    with uow:
+        member = uow.members.with_token_hash(link_hash)
+        if member is None:
+            return None
+        team = uow.schools.team(member.team_id)
+        return MemberRef(member.id, team.id, team.name, team.code, member_key(member.id, pseudonym_secret))
+
+
+def save_member_checkin(
+    uow: UnitOfWork, link_hash: str | None, scores: Scores, pseudonym_secret: str, week: IsoWeek | None = None
+) -> SaveResult | None:
+    """Store a member's check-in for this ISO week: one per member, a second one replaces the first.
+
+    Raises UnknownMember for a link that belongs to no member. Returns None (and stores
+    nothing) when every question was skipped.
+    """
+    cleaned = clean_scores(scores)
+    if all(v is None for v in cleaned.values()):
+        return None
+    when = week or this_week()
+    try:
+        return _save_member(uow, link_hash, cleaned, pseudonym_secret, when)
+    except IntegrityError:
+        # The same member saved twice at once (two devices); the other insert won. Update it.
+        return _save_member(uow, link_hash, cleaned, pseudonym_secret, when)
+
+
+def _save_member(uow: UnitOfWork, link_hash: str | None, scores: Scores, secret: str, when: IsoWeek) -> SaveResult:
+    with uow:
+        member = uow.members.with_token_hash(link_hash) if link_hash else None
+        if member is None:
+            raise UnknownMember()
+        key = member_key(member.id, secret)
+        if uow.releases.released([member.team_id], [when]):
+            raise WeekReleased(when)
+        row = uow.checkins.get(member.team_id, key, when)
+        replaced = row is not None
+        if row is None:
+            row = CheckIn(team_id=member.team_id, person_key=key, iso_year=when.year, iso_week=when.week)
+        for dim, value in scores.items():
+            setattr(row, dim, value)
+        uow.checkins.add(row)
+        care = _needs_care(uow, key, when)
+        uow.commit()
+    return SaveResult(week=when, replaced=replaced, care_pointer=care)
+
+
+class WeekReleased(LookupError):
+    """The week's figures are frozen already: a check-in for it can no longer be stored."""

@@ -7,8 +7,10 @@ how often not. What a person types after 👎 ("wat miste je?") is never stored 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from bot.services.catalogue import topic_labels
+from bot.services.release import last_ended_week
 from bot.services.teams import normalize_code
 from bot.services.topics import FALLBACK, OUT_OF_SCOPE
 from bot.storage.unit_of_work import UnitOfWork
@@ -83,9 +85,10 @@ def _figures(totals: dict[str, tuple[int, int]]) -> list[TopicFeedback]:
 def school_feedback(uow: UnitOfWork, school_id: int, min_group: int, until: IsoWeek | None = None) -> SchoolFeedback:
     """Answer-helpfulness per topic for the whole school over the last weeks (dashboard).
 
-    A topic is shown only when at least the minimum group size reacted to it.
+    A topic is shown only when at least the minimum group size reacted to it. Like every
+    figure on the dashboard it covers closed weeks only (ending with the last ended week).
     """
-    weeks = last_weeks(WEEKS, until)
+    weeks = last_weeks(WEEKS, until or last_ended_week(date.today()))
     with uow:
         figures = _figures(uow.counters.feedback_totals(weeks, school_id=school_id))
     shown = [f for f in figures if f.total >= min_group]

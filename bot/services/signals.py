@@ -1,7 +1,7 @@
 """Team signals: weekly aggregates per team with a minimum group size, trends and flags.
 
-Everything a coordinator sees comes from here, and every figure passes the privacy rules
-of docs/PRIVACY.md first:
+Everything a coordinator sees comes from here, only from released (closed, frozen) weeks
+(bot.services.release), and every figure passes the privacy rules of docs/PRIVACY.md first:
 
 * A team-week is shown only when at least ``min_group`` people answered; otherwise only
   "te weinig reacties om te tonen (minimaal N)" - not even its n.
@@ -13,7 +13,9 @@ of docs/PRIVACY.md first:
 * Signals, trends and next steps are computed from shown figures only, so they never
   leak a hidden week; topic counts follow the rule in docs/PRIVACY.md.
 
-Aggregation happens in SQL (one GROUP BY per page); the rules are pure functions on the
+* Counts per answer value (distributions) only where at least twice the minimum answered.
+
+The release job aggregates each closed week once; the rules are pure functions on those
 aggregates (:func:`present_week`, :func:`present_school_week`) so they can be tested
 exhaustively (tests/test_signals_privacy.py).
 """
@@ -23,12 +25,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
 import yaml
 
 from bot.services.catalogue import CATALOGUE_DIR, Tool, dimension_labels, next_steps_by_level, topic_labels
+from bot.services.release import last_ended_week, raw_week
 from bot.services.teams import TeamInfo, team_info
 from bot.services.topics import FALLBACK, OUT_OF_SCOPE
 from bot.settings import MIN_GROUP_FLOOR
@@ -52,6 +56,8 @@ LOW_PARTICIPATION = 0.5
 FOCUS_MEAN = 3.0
 #: A knowledge topic is listed only with at least this many questions in the week.
 TOPIC_MIN_COUNT = 3
+#: Distributions (counts per answer value) only where the group is at least this many times the minimum.
+DISTRIBUTION_FACTOR = 2
 #: Pseudo-topics: questions the assistant could not help with.
 CANT_HELP = (OUT_OF_SCOPE, FALLBACK)
 
@@ -131,7 +137,10 @@ def present_week(week: IsoWeek, raw: RawWeek, min_group: int, size: int | None =
         elif agg.n < min_group:
             dims[dim] = DimensionFigure(SUPPRESSED, reason=suppression_text("te_weinig_antwoorden", min_group))
         else:
-            dims[dim] = DimensionFigure(SHOWN, n=agg.n, mean=agg.total / agg.n, distribution=agg.counts)
+            # Counts per answer value only for a group of at least twice the minimum: in a
+            # smaller one, one person's answer is too easy to single out.
+            counts = agg.counts if agg.n >= DISTRIBUTION_FACTOR * min_group else None
+            dims[dim] = DimensionFigure(SHOWN, n=agg.n, mean=agg.total / agg.n, distribution=counts)
     participation = round(raw.n / size, 3) if size else None
     return WeekFigures(week, SHOWN, raw.n, participation, None, dims)
 
@@ -354,14 +363,18 @@ def team_insights(
 ) -> TeamInsights:
     """The last ``n_weeks`` weeks of a team (oldest first), with signals and next steps."""
     min_group = _check_min_group(min_group)
-    weeks = last_weeks(n_weeks, until)
+    weeks = last_weeks(n_weeks, until or last_ended_week(date.today()))
     with uow:
         row = uow.schools.team(team_id)
         if row is None:
             raise LookupError(f"No team with id {team_id}.")
         team = team_info(row)
-        raw = uow.checkins.aggregate([team.id], weeks)
-        figures = [present_week(w, raw.get((team.id, w), RawWeek()), min_group, team.size) for w in weeks]
+        released = uow.releases.released([team.id], weeks)
+        figures = []
+        for w in weeks:
+            row = released.get((team.id, w))
+            size = (row.eligible if row is not None else None) or team.size
+            figures.append(present_week(w, raw_week(row) if row is not None else RawWeek(), min_group, size))
         shown = [f for f in figures if f.shown]
         basis_week = shown[-1].week if shown else None
         counts = uow.counters.topic_counts(team.id, basis_week) if basis_week else {}
@@ -387,18 +400,22 @@ def school_overview(
 ) -> SchoolOverview:
     """All teams of a school and the school total for the last ``n_weeks`` weeks."""
     min_group = _check_min_group(min_group)
-    weeks = last_weeks(n_weeks, until)
+    weeks = last_weeks(n_weeks, until or last_ended_week(date.today()))
     with uow:
         school = uow.schools.get(school_id)
         if school is None:
             raise LookupError(f"No school with id {school_id}.")
         teams = [team_info(t) for t in uow.schools.teams_of(school_id)]
-        raw = uow.checkins.aggregate([t.id for t in teams], weeks)
+        released = {
+            key: (raw_week(row), row.eligible)
+            for key, row in uow.releases.released([t.id for t in teams], weeks).items()
+        }
         name = school.name
-    sizes = {t.id: t.size for t in teams}
-    school_weeks = [
-        present_school_week(w, {t.id: raw.get((t.id, w), RawWeek()) for t in teams}, sizes, min_group) for w in weeks
-    ]
+    school_weeks = []
+    for w in weeks:
+        raw = {t.id: released.get((t.id, w), (RawWeek(), None))[0] for t in teams}
+        sizes = {t.id: released.get((t.id, w), (None, None))[1] or t.size for t in teams}
+        school_weeks.append(present_school_week(w, raw, sizes, min_group))
     return SchoolOverview(school_id, name, min_group, teams, school_weeks)
 
 

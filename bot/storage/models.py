@@ -16,6 +16,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -67,6 +68,12 @@ class Team(Base):
     size = Column(Integer, nullable=True)
     is_demo = Column(Boolean, nullable=False, default=False)
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    #: When the first roster was imported: members added that day count at once.
+    first_import_at = Column(DateTime(timezone=True), nullable=True)
+    #: The weekly invitation: ISO weekday (1 = Monday) and time, Europe/Amsterdam; the reminder's weekday.
+    invite_weekday = Column(SmallInteger, nullable=False, default=1)
+    invite_time = Column(String(5), nullable=False, default="07:30")
+    reminder_weekday = Column(SmallInteger, nullable=False, default=3)
 
     school = relationship("School", back_populates="teams")
     __table_args__ = (UniqueConstraint("school_id", "name", name="uq_teams_school_name"),)
@@ -171,4 +178,126 @@ class FundamentScan(Base):
     __table_args__ = (
         Index("ix_fundament_scans_school_date", "school_id", "created_at"),
         *(CheckConstraint(f"{item} BETWEEN 0 AND 2", name=f"{item}_range") for item in SCAN_ITEMS),
+    )
+
+
+# --------------------------------------------------------------------------- respondents
+# The roster (members) holds e-mail addresses; the answers (checkins) hold only a keyed
+# pseudonym of the member id, and released_weeks only counts. See docs/PRIVACY.md.
+
+
+class SchoolDomain(Base):
+    """An e-mail domain whose addresses may be on a school's roster (set by the operator)."""
+
+    __tablename__ = "school_domains"
+
+    id = Column(Integer, primary_key=True)
+    school_id = Column(Integer, ForeignKey("schools.id", ondelete="CASCADE"), nullable=False)
+    domain = Column(String(253), nullable=False)
+
+    __table_args__ = (UniqueConstraint("school_id", "domain", name="uq_school_domains_key"),)
+
+
+class Member(Base):
+    """A staff member on a team's roster, invited by e-mail with a personal link.
+
+    ``token_hash`` is the SHA-256 of the personal link's token; the token itself is derived
+    from a server key and ``token_version`` when a mail is sent and stored nowhere.
+    """
+
+    __tablename__ = "members"
+
+    id = Column(Integer, primary_key=True)
+    team_id = Column(Integer, ForeignKey("teams.id", ondelete="CASCADE"), nullable=False, index=True)
+    email = Column(String(254), nullable=False, unique=True)
+    token_hash = Column(String(64), nullable=True, unique=True)
+    token_version = Column(Integer, nullable=False, default=1)
+    added_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    #: Monday of the first ISO week in which this member counts towards the minimum group.
+    counts_from = Column(Date, nullable=False)
+    #: The member asked not to get weekly mails (the link keeps working).
+    paused = Column(Boolean, nullable=False, default=False)
+
+
+class RosterEvent(Base):
+    """The audit list of roster changes; the coordinator reads it, nobody edits it."""
+
+    __tablename__ = "roster_events"
+
+    id = Column(Integer, primary_key=True)
+    team_id = Column(Integer, ForeignKey("teams.id", ondelete="CASCADE"), nullable=False, index=True)
+    at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    #: "toegevoegd", "verwijderd" or "link_opnieuw".
+    action = Column(String(32), nullable=False)
+    #: The address shortened (``j…@school.nl``): who it was, without keeping the address.
+    masked_email = Column(String(254), nullable=False)
+    #: Who made the change: a coordinator's e-mail, "cli" or "lid" (the member).
+    actor = Column(String(254), nullable=False)
+
+
+class ReleasedWeek(Base):
+    """A team's figures for one closed ISO week, frozen when the week was released.
+
+    Written once by the release job; later edits, late check-ins and erasures of raw
+    check-ins never change it. No person is named or keyed here.
+    """
+
+    __tablename__ = "released_weeks"
+
+    id = Column(Integer, primary_key=True)
+    team_id = Column(Integer, ForeignKey("teams.id", ondelete="CASCADE"), nullable=False)
+    iso_year = Column(SmallInteger, nullable=False)
+    iso_week = Column(SmallInteger, nullable=False)
+    released_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    #: Members who counted that week (the roster size for participation).
+    eligible = Column(Integer, nullable=False)
+    #: Check-ins of counting members.
+    respondents = Column(Integer, nullable=False)
+    #: Per dimension: answers, their sum and the counts of 1..5, as "n,sum,c1,c2,c3,c4,c5".
+    energie = Column(String(64), nullable=False)
+    werkdruk = Column(String(64), nullable=False)
+    verbinding = Column(String(64), nullable=False)
+    waardering = Column(String(64), nullable=False)
+    plezier = Column(String(64), nullable=False)
+
+    __table_args__ = (UniqueConstraint("team_id", "iso_year", "iso_week", name="uq_released_weeks_key"),)
+
+
+class TeamHoliday(Base):
+    """An ISO week in which the team gets no mails (school holiday)."""
+
+    __tablename__ = "team_holidays"
+
+    id = Column(Integer, primary_key=True)
+    team_id = Column(Integer, ForeignKey("teams.id", ondelete="CASCADE"), nullable=False)
+    iso_year = Column(SmallInteger, nullable=False)
+    iso_week = Column(SmallInteger, nullable=False)
+
+    __table_args__ = (UniqueConstraint("team_id", "iso_year", "iso_week", name="uq_team_holidays_key"),)
+
+
+class OutboxMail(Base):
+    """A mail to send: at most one per member, ISO week and kind, so sending is idempotent."""
+
+    __tablename__ = "outbox"
+
+    id = Column(Integer, primary_key=True)
+    member_id = Column(Integer, ForeignKey("members.id", ondelete="CASCADE"), nullable=False)
+    team_id = Column(Integer, ForeignKey("teams.id", ondelete="CASCADE"), nullable=False, index=True)
+    iso_year = Column(SmallInteger, nullable=False)
+    iso_week = Column(SmallInteger, nullable=False)
+    #: "uitnodiging", "herinnering" or "link".
+    kind = Column(String(16), nullable=False)
+    #: "wacht", "verstuurd" or "mislukt" (given up after the last attempt).
+    status = Column(String(16), nullable=False, default="wacht")
+    attempts = Column(Integer, nullable=False, default=0)
+    next_attempt_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    #: Being sent by a worker until then (two processes never send one mail twice).
+    claimed_until = Column(DateTime(timezone=True), nullable=True)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    sent_at = Column(DateTime(timezone=True), nullable=True)
+
+    __table_args__ = (
+        UniqueConstraint("member_id", "iso_year", "iso_week", "kind", name="uq_outbox_key"),
+        Index("ix_outbox_due", "status", "next_attempt_at"),
     )

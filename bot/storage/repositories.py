@@ -15,7 +15,21 @@ from sqlalchemy import and_, case, delete, func, insert, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from bot.storage.models import CheckIn, Coordinator, FeedbackCount, FundamentScan, School, Team, TopicCount
+from bot.storage.models import (
+    CheckIn,
+    Coordinator,
+    FeedbackCount,
+    FundamentScan,
+    Member,
+    OutboxMail,
+    ReleasedWeek,
+    RosterEvent,
+    School,
+    SchoolDomain,
+    Team,
+    TeamHoliday,
+    TopicCount,
+)
 from bot.vocabulary import DIMENSIONS, SCAN_ITEMS, SCORES, IsoWeek
 
 # --------------------------------------------------------------------------- aggregates
@@ -112,6 +126,35 @@ class SchoolRepository:
     def count_teams(self) -> int:
         return self.session.execute(select(func.count()).select_from(Team)).scalar_one()
 
+    def all_teams(self) -> list[Team]:
+        return list(self.session.execute(select(Team).order_by(Team.id)).scalars())
+
+    def domains(self, school_id: int) -> list[str]:
+        return list(
+            self.session.execute(
+                select(SchoolDomain.domain).where(SchoolDomain.school_id == school_id).order_by(SchoolDomain.domain)
+            ).scalars()
+        )
+
+    def set_domains(self, school_id: int, domains: Sequence[str]) -> None:
+        self.session.execute(delete(SchoolDomain).where(SchoolDomain.school_id == school_id))
+        self.session.add_all(SchoolDomain(school_id=school_id, domain=d) for d in domains)
+        self.session.flush()
+
+    def holidays(self, team_id: int) -> list[IsoWeek]:
+        rows = self.session.execute(
+            select(TeamHoliday.iso_year, TeamHoliday.iso_week)
+            .where(TeamHoliday.team_id == team_id)
+            .order_by(TeamHoliday.iso_year, TeamHoliday.iso_week)
+        ).all()
+        return [IsoWeek(y, w) for y, w in rows]
+
+    def set_holiday(self, team_id: int, week: IsoWeek, on: bool) -> None:
+        self.session.execute(delete(TeamHoliday).where(TeamHoliday.team_id == team_id, _in_week(TeamHoliday, week)))
+        if on:
+            self.session.add(TeamHoliday(team_id=team_id, iso_year=week.year, iso_week=week.week))
+        self.session.flush()
+
 
 # --------------------------------------------------------------------------- check-ins
 
@@ -146,6 +189,16 @@ class CheckInRepository:
     def delete_person(self, person_key: str) -> int:
         result = self.session.execute(delete(CheckIn).where(CheckIn.person_key == person_key))
         return result.rowcount or 0
+
+    def of_team_week(self, team_id: int, week: IsoWeek) -> list[CheckIn]:
+        return list(
+            self.session.execute(select(CheckIn).where(CheckIn.team_id == team_id, _in_week(CheckIn, week))).scalars()
+        )
+
+    def delete_older_than(self, week: IsoWeek) -> int:
+        """Delete every check-in of a week before ``week`` (retention of raw answers)."""
+        older = or_(CheckIn.iso_year < week.year, and_(CheckIn.iso_year == week.year, CheckIn.iso_week < week.week))
+        return self.session.execute(delete(CheckIn).where(older)).rowcount or 0
 
     def add_many(self, rows: list[dict]) -> None:
         """Bulk insert (demo data, benchmarks): one executemany."""
@@ -325,3 +378,228 @@ class CoordinatorRepository:
         self.session.add(row)
         self.session.flush()
         return row
+
+
+# --------------------------------------------------------------------------- roster
+
+
+class MemberRepository:
+    """Team rosters (e-mail addresses with personal links), their audit list and released weeks."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, member_id: int) -> Member | None:
+        return self.session.get(Member, member_id)
+
+    def with_email(self, email: str) -> Member | None:
+        return self.session.execute(select(Member).where(Member.email == email)).scalar_one_or_none()
+
+    def with_emails(self, emails: Sequence[str]) -> dict[str, Member]:
+        found: dict[str, Member] = {}
+        chunk = 500  # stay under every database's limit of bound parameters
+        for i in range(0, len(emails), chunk):
+            rows = self.session.execute(select(Member).where(Member.email.in_(emails[i : i + chunk]))).scalars()
+            found.update({m.email: m for m in rows})
+        return found
+
+    def with_token_hash(self, token_hash: str) -> Member | None:
+        return self.session.execute(select(Member).where(Member.token_hash == token_hash)).scalar_one_or_none()
+
+    def of_team(self, team_id: int) -> list[Member]:
+        return list(
+            self.session.execute(select(Member).where(Member.team_id == team_id).order_by(Member.email)).scalars()
+        )
+
+    def count(self, team_id: int) -> int:
+        return self.session.execute(
+            select(func.count()).select_from(Member).where(Member.team_id == team_id)
+        ).scalar_one()
+
+    def count_added_since(self, team_id: int, since: datetime) -> int:
+        return self.session.execute(
+            select(func.count()).select_from(Member).where(Member.team_id == team_id, Member.added_at >= since)
+        ).scalar_one()
+
+    def add(self, member: Member) -> Member:
+        self.session.add(member)
+        self.session.flush()
+        return member
+
+    def remove(self, member: Member) -> None:
+        self.session.delete(member)
+        self.session.flush()
+
+    def log(self, event: RosterEvent) -> None:
+        self.session.add(event)
+
+    def events(self, team_id: int, limit: int = 200) -> list[RosterEvent]:
+        return list(
+            self.session.execute(
+                select(RosterEvent)
+                .where(RosterEvent.team_id == team_id)
+                .order_by(RosterEvent.at.desc(), RosterEvent.id.desc())
+                .limit(limit)
+            ).scalars()
+        )
+
+
+class ReleaseRepository:
+    """Frozen figures of closed team-weeks."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def released(self, team_ids: list[int], weeks: list[IsoWeek]) -> dict[tuple[int, IsoWeek], ReleasedWeek]:
+        if not team_ids or not weeks:
+            return {}
+        rows = self.session.execute(
+            select(ReleasedWeek).where(ReleasedWeek.team_id.in_(team_ids), weeks_clause(weeks, ReleasedWeek))
+        ).scalars()
+        return {(r.team_id, IsoWeek(r.iso_year, r.iso_week)): r for r in rows}
+
+    def latest_week(self, team_id: int) -> IsoWeek | None:
+        row = self.session.execute(
+            select(ReleasedWeek.iso_year, ReleasedWeek.iso_week)
+            .where(ReleasedWeek.team_id == team_id)
+            .order_by(ReleasedWeek.iso_year.desc(), ReleasedWeek.iso_week.desc())
+            .limit(1)
+        ).first()
+        return IsoWeek(*row) if row else None
+
+    def add(self, row: ReleasedWeek) -> None:
+        self.session.add(row)
+        self.session.flush()
+
+    def delete_teams(self, team_ids: list[int]) -> None:
+        """Only for demo data: a released week is never changed otherwise."""
+        self.session.execute(
+            delete(ReleasedWeek).where(ReleasedWeek.team_id.in_(team_ids)).execution_options(synchronize_session=False)
+        )
+
+
+class OutboxRepository:
+    """Mails waiting to be sent; one row per member, ISO week and kind."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add_if_new(self, member_id: int, team_id: int, week: IsoWeek, kind: str, now: datetime) -> bool:
+        """Queue a mail unless this member already has one of this kind this week (one statement)."""
+        insert_ = postgresql.insert if self.session.bind.dialect.name == "postgresql" else sqlite.insert
+        stmt = (
+            insert_(OutboxMail)
+            .values(
+                member_id=member_id,
+                team_id=team_id,
+                iso_year=week.year,
+                iso_week=week.week,
+                kind=kind,
+                status="wacht",
+                attempts=0,
+                next_attempt_at=now,
+                created_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=["member_id", "iso_year", "iso_week", "kind"])
+        )
+        return bool(self.session.execute(stmt).rowcount)
+
+    def count_for_member(self, member_id: int, week: IsoWeek) -> int:
+        return self.session.execute(
+            select(func.count())
+            .select_from(OutboxMail)
+            .where(OutboxMail.member_id == member_id, _in_week(OutboxMail, week))
+        ).scalar_one()
+
+    def get(self, mail_id: int) -> OutboxMail | None:
+        return self.session.get(OutboxMail, mail_id)
+
+    def failed_counts(self, team_id: int, week: IsoWeek) -> dict[str, int]:
+        """Mails given up on, per kind, for a team-week: counts only, never who."""
+        rows = self.session.execute(
+            select(OutboxMail.kind, func.count())
+            .where(OutboxMail.team_id == team_id, OutboxMail.status == "mislukt", _in_week(OutboxMail, week))
+            .group_by(OutboxMail.kind)
+        ).all()
+        return {kind: int(n) for kind, n in rows}
+
+    # The methods below serve bot.services.invitations (the weekly mails and send_due).
+
+    def claim_due(self, now: datetime, until: datetime, limit: int) -> list[OutboxMail]:
+        """Take up to ``limit`` due mails for this worker until ``until``; no other worker gets them.
+
+        Each mail is taken with a compare-and-set UPDATE (only while it is still waiting and
+        unclaimed), so two workers never take one mail, also on SQLite, where the SELECT
+        runs before the write lock. On PostgreSQL the SELECT also skips locked rows.
+        """
+        due = and_(
+            OutboxMail.status == "wacht",
+            or_(OutboxMail.claimed_until.is_(None), OutboxMail.claimed_until < now),
+        )
+        stmt = (
+            select(OutboxMail.id)
+            .where(due, OutboxMail.next_attempt_at <= now)
+            .order_by(OutboxMail.next_attempt_at, OutboxMail.id)
+            .limit(limit)
+        )
+        if self.session.bind.dialect.name == "postgresql":
+            stmt = stmt.with_for_update(skip_locked=True)
+        taken = []
+        for mail_id in list(self.session.execute(stmt).scalars()):
+            claim = OutboxMail.__table__.update().where(OutboxMail.id == mail_id, due).values(claimed_until=until)
+            if self.session.execute(claim).rowcount:
+                taken.append(mail_id)
+        if not taken:
+            return []
+        return list(
+            self.session.execute(
+                select(OutboxMail)
+                .where(OutboxMail.id.in_(taken))
+                .order_by(OutboxMail.next_attempt_at, OutboxMail.id)
+                .execution_options(populate_existing=True)
+            ).scalars()
+        )
+
+    def _without_mail(self, team_ids: Sequence[int], week: IsoWeek, kind: str) -> object:
+        """Members of these teams, not paused, not on holiday that week, without a mail of ``kind``."""
+        mail = select(OutboxMail.id).where(
+            OutboxMail.member_id == Member.id, _in_week(OutboxMail, week), OutboxMail.kind == kind
+        )
+        holiday = select(TeamHoliday.id).where(TeamHoliday.team_id == Member.team_id, _in_week(TeamHoliday, week))
+        return (
+            select(Member.id, Member.team_id)
+            .where(Member.team_id.in_(team_ids), Member.paused.is_(False), ~mail.exists(), ~holiday.exists())
+            .order_by(Member.team_id, Member.id)
+        )
+
+    def due_invitations(self, team_ids: Sequence[int], week: IsoWeek) -> list[tuple[int, int]]:
+        """(member id, team id) of everyone in these teams still to be invited this week."""
+        found: list[tuple[int, int]] = []
+        for i in range(0, len(team_ids), 500):
+            stmt = self._without_mail(team_ids[i : i + 500], week, "uitnodiging")
+            found.extend((m, t) for m, t in self.session.execute(stmt).all())
+        return found
+
+    def due_reminders(self, team_ids: Sequence[int], week: IsoWeek, invited_before: datetime) -> list[tuple[int, int]]:
+        """(member id, team id) of members still to be reminded this week.
+
+        Only members invited before ``invited_before`` (the reminder moment) and with fewer
+        than two mails this week; whether they checked in is for the caller to check.
+        """
+        invited = select(OutboxMail.id).where(
+            OutboxMail.member_id == Member.id,
+            _in_week(OutboxMail, week),
+            OutboxMail.kind == "uitnodiging",
+            OutboxMail.created_at < invited_before,
+        )
+        mails = (
+            select(func.count())
+            .select_from(OutboxMail)
+            .where(OutboxMail.member_id == Member.id, _in_week(OutboxMail, week))
+            .scalar_subquery()
+        )
+        found: list[tuple[int, int]] = []
+        for i in range(0, len(team_ids), 500):
+            stmt = self._without_mail(team_ids[i : i + 500], week, "herinnering").where(invited.exists(), mails < 2)
+            found.extend((m, t) for m, t in self.session.execute(stmt).all())
+        return found

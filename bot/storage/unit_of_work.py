@@ -20,6 +20,9 @@ from bot.storage.repositories import (
     CheckInRepository,
     CoordinatorRepository,
     CounterRepository,
+    MemberRepository,
+    OutboxRepository,
+    ReleaseRepository,
     ScanRepository,
     SchoolRepository,
 )
@@ -38,6 +41,9 @@ class UnitOfWork:
     counters: CounterRepository
     scans: ScanRepository
     coordinators: CoordinatorRepository
+    members: MemberRepository
+    releases: ReleaseRepository
+    outbox: OutboxRepository
 
     def __enter__(self) -> "UnitOfWork":
         return self
@@ -68,6 +74,9 @@ class SqlUnitOfWork(UnitOfWork):
         self.counters = CounterRepository(self.session)
         self.scans = ScanRepository(self.session)
         self.coordinators = CoordinatorRepository(self.session)
+        self.members = MemberRepository(self.session)
+        self.releases = ReleaseRepository(self.session)
+        self.outbox = OutboxRepository(self.session)
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -10,19 +10,30 @@ from bot.web import chat, dashboard
 
 
 def create_app(settings: Settings, backend: Backend | None = None) -> Flask:
-    """Build the web app for these settings (tests pass their own database and secrets)."""
+    """Build the web app for these settings (tests pass their own database and secrets).
+
+    A ``backend`` given along must carry the same settings: the pages read the minimum
+    group size and the URLs from it, the app's cookies, CSP and limiter from ``settings``.
+    """
     backend = backend or Backend.from_settings(settings)
+    if backend.settings != settings:
+        raise ValueError("create_app: the backend was built from other settings than the app's.")
     app = Flask(__name__)
     app.config.update(
         SECRET_KEY=settings.web_secret_key,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.secure_cookies,
-        MAX_CONTENT_LENGTH=64 * 1024,
+        # A pasted or uploaded roster of 10,000 addresses fits; everything else is small.
+        MAX_CONTENT_LENGTH=4 * 1024 * 1024,
+        MAX_FORM_MEMORY_SIZE=4 * 1024 * 1024,
         WELBEVINDEN_BACKEND=backend,
     )
     app.register_blueprint(chat.bp)
     dashboard.init_app(app, settings)
+    # The pause link's POST may come from a mail program (RFC 8058 one-click): no CSRF token,
+    # but the unguessable token in the URL is the credential itself.
+    dashboard.csrf.exempt(chat.pause_page)
 
     @app.get("/")
     def index():

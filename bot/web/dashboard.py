@@ -37,17 +37,18 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError, CSRFProtect
-from wtforms import EmailField, IntegerField, PasswordField, StringField
+from limits import parse as parse_limit
+from wtforms import EmailField, FileField, IntegerField, PasswordField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from bot.services import feedback, scan, signals
+from bot.services import feedback, roster, scan, signals
 from bot.services.catalogue import LEVELS, dimension_labels
 from bot.services.coordinators import CoordinatorInfo, authenticate, get_coordinator
-from bot.services.signals import SHOWN, SUPPRESSED, TOPIC_MIN_COUNT, WeekFigures, nl_number
+from bot.services.signals import SHOWN, SUPPRESSED, WeekFigures, nl_number
 from bot.services.teams import DuplicateTeam, TeamInfo, create_team, get_team, update_team
 from bot.settings import Settings
 from bot.storage.unit_of_work import UnitOfWork
-from bot.vocabulary import DIMENSIONS, SCORES, IsoWeek
+from bot.vocabulary import DIMENSIONS, KAN_BETER, ONTBREEKT, SCORES, STAAT_GOED, IsoWeek
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +65,24 @@ MONTHS = "januari februari maart april mei juni juli augustus september oktober 
 #: Login attempts per IP address and, separately, per e-mail address.
 LOGIN_RATE_LIMIT = "5/minute"
 SESSION_LIFETIME = timedelta(hours=8)
+#: Longest team name, and the largest team size (the forms and their Dutch hints).
+TEAM_NAME_MAX = 200
+TEAM_SIZE_MAX = 1000
+#: A pasted roster may be this long (a 10,000-line list of addresses fits).
+ROSTER_PASTE_MAX = 1_000_000
+#: Weeks ahead the coordinator can mark as a holiday (no mails).
+HOLIDAY_WEEKS_AHEAD = 12
+#: Scan levels are never shown by colour alone: each has an icon next to its word.
+SCAN_ICONS = {STAAT_GOED: "✓", KAN_BETER: "~", ONTBREEKT: "✗"}
+#: The login page and the "too many attempts" page name the window of the login limit.
+_PERIODS = {
+    "second": ("seconde", "seconden"),
+    "minute": ("minuut", "minuten"),
+    "hour": ("uur", "uur"),
+    "day": ("dag", "dagen"),
+    "month": ("maand", "maanden"),
+    "year": ("jaar", "jaar"),
+}
 
 
 # --------------------------------------------------------------------------- set-up
@@ -71,6 +90,20 @@ SESSION_LIFETIME = timedelta(hours=8)
 
 def _login_limit() -> str:
     return current_app.config.get("LOGIN_RATE_LIMIT", LOGIN_RATE_LIMIT)
+
+
+@dataclass(frozen=True)
+class LoginLimit:
+    attempts: int
+    #: Dutch: "een minuut", "10 minuten".
+    window: str
+
+
+def login_limit() -> LoginLimit:
+    """The login limit of this app (``LOGIN_RATE_LIMIT``) as the pages state it."""
+    item = parse_limit(_login_limit())
+    one, many = _PERIODS[item.GRANULARITY.name]  # every granularity of the limits library
+    return LoginLimit(item.amount, f"een {one}" if item.multiples == 1 else f"{item.multiples} {many}")
 
 
 def _email_key() -> str:
@@ -112,12 +145,23 @@ class LoginForm(FlaskForm):
 
 
 class TeamForm(FlaskForm):
-    name = StringField(validators=[DataRequired(), Length(max=200)])
-    size = IntegerField(validators=[Optional(), NumberRange(min=1, max=1000)])
+    name = StringField(validators=[DataRequired(), Length(max=TEAM_NAME_MAX)])
+    size = IntegerField(validators=[Optional(), NumberRange(min=1, max=TEAM_SIZE_MAX)])
 
 
 class SizeForm(FlaskForm):
-    size = IntegerField(validators=[Optional(), NumberRange(min=1, max=1000)])
+    size = IntegerField(validators=[Optional(), NumberRange(min=1, max=TEAM_SIZE_MAX)])
+
+
+class RosterForm(FlaskForm):
+    """Addresses to add or remove: pasted, or (adding) a CSV file."""
+
+    addresses = TextAreaField(validators=[Optional(), Length(max=ROSTER_PASTE_MAX)])
+    file = FileField()
+
+
+class HolidayForm(FlaskForm):
+    week = StringField(validators=[DataRequired(), Length(max=8)])
 
 
 class ActionForm(FlaskForm):
@@ -224,6 +268,8 @@ def nl_date_filter(value: datetime) -> str:
 
 @bp.context_processor
 def inject() -> dict:
+    """What every dashboard page may use. Numbers a page states come from here (or from the
+    view), never typed into a template: the thresholds, the score scale, the form limits."""
     return {
         "coordinator": g.get("coordinator"),
         "action_form": ActionForm(),
@@ -233,6 +279,11 @@ def inject() -> dict:
         "SUPPRESSED": SUPPRESSED,
         "LOW_MEAN": signals.LOW_MEAN,
         "STRONG_MEAN": signals.STRONG_MEAN,
+        "SCORES": SCORES,
+        "TEAM_NAME_MAX": TEAM_NAME_MAX,
+        "TEAM_SIZE_MAX": TEAM_SIZE_MAX,
+        "DISTRIBUTION_FACTOR": signals.DISTRIBUTION_FACTOR,
+        "login_limit": login_limit(),
     }
 
 
@@ -298,7 +349,9 @@ def logout():
 
 @bp.get("/privacy")
 def privacy():
-    return render_template("dashboard/privacy.html", min_group=_settings().min_group, topic_min_count=TOPIC_MIN_COUNT)
+    return render_template(
+        "dashboard/privacy.html", min_group=_settings().min_group, topic_min_count=signals.TOPIC_MIN_COUNT
+    )
 
 
 # --------------------------------------------------------------------------- overview
@@ -345,6 +398,7 @@ def _overview(team_form: TeamForm, week: IsoWeek | None = None) -> str:
         suppressed_teams=[t for t in data.teams if focus.teams[t.id].status == SUPPRESSED],
         scans=scan_table(me.school_id),
         level_words=scan.LEVEL_WORDS,
+        level_icons=SCAN_ICONS,
         helpfulness=feedback.school_feedback(uow(), me.school_id, min_group),
     )
 
@@ -418,21 +472,89 @@ def team_page(team_id: int):
         ins=ins,
         chart=chart_payload(ins),
         levels=LEVELS,
-        topic_min_count=TOPIC_MIN_COUNT,
+        topic_min_count=signals.TOPIC_MIN_COUNT,
+    )
+
+
+def _manage(team: TeamInfo, size_form: SizeForm | None = None, change: roster.RosterChange | None = None,
+            change_kind: str | None = None, roster_form: RosterForm | None = None, file_error: bool = False) -> str:
+    this = IsoWeek.of(datetime.now(LOCAL_TZ).date())
+    with uow() as work:
+        holidays = set(work.schools.holidays(team.id))
+        failed = work.outbox.failed_counts(team.id, this)
+    return render_template(
+        "dashboard/manage.html",
+        team=team,
+        join_link=join_link(team),
+        snippet=embed_snippet(team),
+        size_form=size_form or SizeForm(size=team.size),
+        roster_form=roster_form or RosterForm(formdata=None),
+        summary=roster.roster_summary(uow(), team.id),
+        audit=roster.audit(uow(), team.id, limit=50),
+        change=change,
+        change_kind=change_kind,
+        file_error=file_error,
+        failed=failed,
+        holiday_weeks=[(w, w in holidays) for w in (this.next(i) for i in range(HOLIDAY_WEEKS_AHEAD))],
+        padding_days=roster.PADDING_DELAY_DAYS,
+        max_members=roster.MAX_MEMBERS,
     )
 
 
 @bp.get("/team/<int:team_id>/beheer")
 @login_required
 def manage_team(team_id: int):
+    return _manage(own_team(team_id))
+
+
+@bp.post("/team/<int:team_id>/leden")
+@login_required
+def add_members(team_id: int):
+    """Add addresses to the roster (paste or CSV); every refused line is listed with its reason."""
     team = own_team(team_id)
-    return render_template(
-        "dashboard/manage.html",
-        team=team,
-        join_link=join_link(team),
-        snippet=embed_snippet(team),
-        size_form=SizeForm(size=team.size),
-    )
+    form = RosterForm()
+    if not form.validate_on_submit():
+        return _manage(team, roster_form=form), 400
+    text = form.addresses.data or ""
+    upload = request.files.get("file")
+    if upload is not None and upload.filename:
+        try:
+            text += "\n" + roster.decode_upload(upload.read())
+        except roster.RosterFileError:
+            return _manage(team, roster_form=form, file_error=True), 400
+    change = roster.add_members(uow(), team.id, text, _me().email, _settings().link_secret)
+    logger.info("Coordinator %s added %d addresses to team %s.", _me().id, len(change.done), team.id)
+    return _manage(team, change=change, change_kind="toegevoegd")
+
+
+@bp.post("/team/<int:team_id>/leden/verwijderen")
+@login_required
+def remove_members(team_id: int):
+    """Remove addresses: their links stop working and their own raw check-ins are deleted."""
+    team = own_team(team_id)
+    form = RosterForm()
+    if not form.validate_on_submit():
+        return _manage(team, roster_form=form), 400
+    change = roster.remove_members(uow(), team.id, form.addresses.data or "", _me().email, _settings().pseudonym_secret)
+    logger.info("Coordinator %s removed %d addresses from team %s.", _me().id, len(change.done), team.id)
+    return _manage(team, change=change, change_kind="verwijderd")
+
+
+@bp.post("/team/<int:team_id>/vakantie")
+@login_required
+def toggle_holiday(team_id: int):
+    """Mark a coming week as a holiday (no invitation, no reminder), or unmark it."""
+    team = own_team(team_id)
+    form = HolidayForm()
+    week = _parse_week(form.week.data) if form.validate_on_submit() else None
+    if week is None:
+        abort(400)
+    with uow() as work:
+        on = week not in set(work.schools.holidays(team.id))
+        work.schools.set_holiday(team.id, week, on)
+        work.commit()
+    flash("holiday_on" if on else "holiday_off")
+    return redirect(url_for(".manage_team", team_id=team.id) + "#h-vakantie")
 
 
 @bp.post("/team/<int:team_id>/code")
@@ -451,9 +573,7 @@ def set_size(team_id: int):
     team = own_team(team_id)
     form = SizeForm()
     if not form.validate_on_submit():
-        return render_template(
-            "dashboard/manage.html", team=team, join_link=join_link(team), snippet=embed_snippet(team), size_form=form
-        ), 400
+        return _manage(team, size_form=form), 400
     update_team(uow(), team.id, size=form.size.data)
     flash("size_saved")
     return redirect(url_for(".manage_team", team_id=team.id))
@@ -547,7 +667,7 @@ def team_csv_rows(ins: signals.TeamInsights) -> list[list[object]]:
                     t["overige_onderwerpen"],
                     "",
                     "",
-                    t["overige_toelichting"].format(min_count=TOPIC_MIN_COUNT),
+                    t["overige_toelichting"].format(min_count=signals.TOPIC_MIN_COUNT),
                 ]
             )
         rows.extend(

@@ -10,12 +10,14 @@ Started once per test session, on free ports, and stopped at the end:
   ``fake_rasa_received``.
 * ``web_for(rasa_url)``: the web app pointed at any Rasa URL (the CSP follows it).
 
+Every server gets its settings handed in (``browser_settings``; nothing is read from a
+global), so the other tests of the same pytest run are not affected.
+
 Chromium is Debian's (``make browser``); Playwright cannot download browsers here.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import signal
 import socket
@@ -31,6 +33,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.backend import Backend
 from bot.serve import MODEL_PATH, rasa_env
 from bot.settings import PROJECT_ROOT, Settings
 
@@ -51,18 +54,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def _reset_caches() -> None:
-    """Forget cached settings and engines (the same as tests/conftest.py does)."""
-    from bot.services import catalogue
-    from bot.settings import get_settings
-    from bot.storage import db
-
-    get_settings.cache_clear()
-    db.get_engine.cache_clear()
-    db._session_factory.cache_clear()
-    catalogue.load_tools.cache_clear()
 
 
 def _http_ok(url: str, data: bytes | None = None) -> bool:
@@ -118,13 +109,16 @@ class WebServer:
 
         from bot.web.app import create_app
 
-        self.server = create_server(create_app(settings), host="127.0.0.1", port=0, threads=8)
+        self.app = create_app(settings)
+        self.server = create_server(self.app, host="127.0.0.1", port=0, threads=8)
         self.url = f"http://127.0.0.1:{self.server.effective_port}"
         self.thread = threading.Thread(target=self.server.run, name="waitress", daemon=True)
         self.thread.start()
 
     def close(self) -> None:
         self.server.close()
+        self.thread.join(timeout=5)
+        self.app.config["WELBEVINDEN_BACKEND"].database.dispose()
 
 
 @dataclass(frozen=True)
@@ -165,19 +159,22 @@ def browser_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def team_code(browser_settings: Settings) -> str:
-    """A migrated database (``bot.storage.migrate.upgrade``) with one team in it."""
-    from bot.services.teams import create_team
+def browser_backend(browser_settings: Settings) -> Iterator[Backend]:
+    """The test servers' database, migrated (``bot.storage.migrate.upgrade``)."""
     from bot.storage.migrate import upgrade
 
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("DATABASE_URL", browser_settings.database_url)
-        mp.setenv("VAR_DIR", str(browser_settings.var_dir))
-        _reset_caches()
-        upgrade(browser_settings.database_url)
-        code = create_team("Basisschool De Vlinderboom", "Onderbouw", size=12).code
-        _reset_caches()
-    return code
+    upgrade(browser_settings.database_url)
+    backend = Backend.from_settings(browser_settings)
+    yield backend
+    backend.database.dispose()
+
+
+@pytest.fixture(scope="session")
+def team_code(browser_backend: Backend) -> str:
+    """The code of the one team in the test servers' database."""
+    from bot.services.teams import create_team
+
+    return create_team(browser_backend.uow(), "Basisschool De Vlinderboom", "Onderbouw", size=12).code
 
 
 @pytest.fixture(scope="session")
@@ -187,7 +184,7 @@ def web_for(browser_settings: Settings) -> Iterator[Callable[[str], str]]:
 
     def start(rasa_url: str) -> str:
         if rasa_url not in servers:
-            servers[rasa_url] = WebServer(dataclasses.replace(browser_settings, rasa_url=rasa_url))
+            servers[rasa_url] = WebServer(browser_settings.with_changes(rasa_url=rasa_url))
         return servers[rasa_url].url
 
     yield start
@@ -247,19 +244,14 @@ def fake_rasa_received() -> list[dict]:
 
 
 @pytest.fixture
-def coordinator_login(browser_settings: Settings, team_code: str, monkeypatch: pytest.MonkeyPatch) -> tuple[str, str]:
-    """(e-mail, password) of a coordinator of the school of ``team_code``.
-
-    The web app reads the database of the current settings: for this test those are the
-    browser servers' settings, so the dashboard sees that school."""
+def coordinator_login(browser_backend: Backend, team_code: str) -> tuple[str, str]:
+    """(e-mail, password) of a coordinator of the school of ``team_code``, in the database
+    the test servers (``web_for``, ``stack``) use."""
     from bot.services.coordinators import authenticate, create_coordinator
 
-    monkeypatch.setenv("DATABASE_URL", browser_settings.database_url)
-    monkeypatch.setenv("VAR_DIR", str(browser_settings.var_dir))
-    _reset_caches()
     email, password = "coordinator@example.org", "browser-test-password"
-    if authenticate(email, password) is None:
-        create_coordinator("Basisschool De Vlinderboom", email, password)
+    if authenticate(browser_backend.uow(), email, password) is None:
+        create_coordinator(browser_backend.uow(), "Basisschool De Vlinderboom", email, password)
     return email, password
 
 

@@ -1,7 +1,7 @@
 """The coordinator dashboard in a real browser (Debian's chromium through Playwright, sync API).
 
-Each test serves ``create_app()`` with waitress in a thread, on a free port, against the
-test's own migrated SQLite database (the ``db`` fixture), with two schools in it.
+Each test serves ``create_app(settings, backend)`` with waitress in a thread, on a free port,
+against the test's own migrated SQLite database (the ``backend`` fixture), with two schools in it.
 """
 
 from __future__ import annotations
@@ -12,23 +12,28 @@ import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
+from bot.backend import Backend
 from bot.services.coordinators import create_coordinator
 from bot.services.feedback import record
+from bot.services.release import last_ended_week
 from bot.services.scan import save_scan
 from bot.services.teams import TeamInfo, create_team
-from bot.services.weeks import this_week
-from bot.storage.models import SCAN_ITEMS
+from bot.vocabulary import SCAN_ITEMS, IsoWeek
 from tests.test_signals import add_checkins, add_topics, uniform
 
 pytestmark = pytest.mark.browser
 
 EMAIL, PASSWORD = "coordinator@example.org", "een-veilig-wachtwoord"
-SUPPRESSED_TEXT = "te weinig reacties om te tonen (minimaal 5)"
+
+
+def latest_week() -> IsoWeek:
+    """The newest week the dashboard shows: the last closed (released) one."""
+    return last_ended_week(date.today())
 
 
 @dataclass(frozen=True)
@@ -36,10 +41,16 @@ class Site:
     url: str
     team: TeamInfo
     other_school_team: TeamInfo
+    #: MIN_GROUP of the served app (the settings of this test).
+    min_group: int
+
+    @property
+    def suppressed_text(self) -> str:
+        return f"te weinig reacties om te tonen (minimaal {self.min_group})"
 
 
 @pytest.fixture
-def site(db) -> Iterator[Site]:
+def site(backend: Backend) -> Iterator[Site]:
     """Two teams in School A (team 1 has 4 respondents this week), one team in School B.
 
     School A also has two fundament-scans and 👍/👎 on two topics (one with too few reactions)."""
@@ -47,31 +58,34 @@ def site(db) -> Iterator[Site]:
 
     from bot.web.app import create_app
 
-    create_coordinator("School A", EMAIL, PASSWORD)
-    team = create_team("School A", "Team Noord", size=12)
-    second = create_team("School A", "Team Zuid", size=9)
-    other = create_team("School B", "Team Elders")
-    weeks = [this_week().previous(i) for i in range(7, -1, -1)]
+    # Made for MIN_GROUP 5 or 6: team 1's 4 respondents are hidden, team 2's 6 and 6 👍/👎 are shown.
+    assert 4 < backend.settings.min_group <= 6
+    create_coordinator(backend.uow(), "School A", EMAIL, PASSWORD)
+    team = create_team(backend.uow(), "School A", "Team Noord", size=12)
+    second = create_team(backend.uow(), "School A", "Team Zuid", size=9)
+    other = create_team(backend.uow(), "School B", "Team Elders")
+    weeks = [latest_week().previous(i) for i in range(7, -1, -1)]
     for i, week in enumerate(weeks):
-        if week == this_week():
-            add_checkins(team.id, week, uniform(4))
+        if week == latest_week():
+            add_checkins(backend, team.id, week, uniform(4))
         else:
-            add_checkins(team.id, week, uniform(8, werkdruk=4 if i < 4 else 2, verbinding=5))
-        add_checkins(second.id, week, uniform(6, energie=4))
-    add_checkins(other.id, this_week(), uniform(9))
-    add_topics(team.id, this_week().previous(), {"werkdruk": 4, "niet_begrepen": 1})
+            add_checkins(backend, team.id, week, uniform(8, werkdruk=4 if i < 4 else 2, verbinding=5))
+        add_checkins(backend, second.id, week, uniform(6, energie=4))
+    add_checkins(backend, other.id, latest_week(), uniform(9))
+    add_topics(backend, team.id, latest_week().previous(), {"werkdruk": 4, "niet_begrepen": 1})
     now = datetime.now(timezone.utc)
-    save_scan(team.school_id, {**dict.fromkeys(SCAN_ITEMS, 1), "inwerken": 0}, when=now - timedelta(days=120))
-    save_scan(team.school_id, {**dict.fromkeys(SCAN_ITEMS, 1), "inwerken": 2, "maatje": 0, "geel": None}, when=now)
+    scan = dict.fromkeys(SCAN_ITEMS, 1)
+    save_scan(backend.uow(), team.school_id, {**scan, "inwerken": 0}, when=now - timedelta(days=120))
+    save_scan(backend.uow(), team.school_id, {**scan, "inwerken": 2, "maatje": 0, "geel": None}, when=now)
     for helpful in (True, True, True, True, False, False):
-        record(team.code, "werkdruk", helpful)
-    record(second.code, "amplitie", False)
+        record(backend.uow(), team.code, "werkdruk", helpful)
+    record(backend.uow(), second.code, "amplitie", False)
 
-    server = create_server(create_app(), host="127.0.0.1", port=0, threads=4)
+    server = create_server(create_app(backend.settings, backend), host="127.0.0.1", port=0, threads=4)
     thread = threading.Thread(target=server.run, name="dashboard-waitress", daemon=True)
     thread.start()
     try:
-        yield Site(f"http://127.0.0.1:{server.effective_port}", team, other)
+        yield Site(f"http://127.0.0.1:{server.effective_port}", team, other, backend.settings.min_group)
     finally:
         server.close()
         thread.join(timeout=5)
@@ -107,7 +121,7 @@ def test_login_and_read_a_team_page_with_charts_and_suppression(page, site):
     assert page.get_by_role("heading", name="Team Noord", level=1).is_visible()
     # This week has 4 respondents: the page says so instead of showing figures.
     notice = page.locator(".notice-hidden").first
-    assert SUPPRESSED_TEXT in notice.inner_text().lower()
+    assert site.suppressed_text in notice.inner_text().lower()
     # Charts are drawn by dashboard.js with the vendored Chart.js (no inline scripts).
     canvases = page.locator("canvas[data-chart]")
     assert canvases.count() == 6
@@ -138,9 +152,9 @@ def test_csv_export_downloads_aggregates_with_the_suppression(page, site):
     assert download.suggested_filename.startswith("welbevinden-team-noord-")
     text = Path(download.path()).read_text(encoding="utf-8-sig")
     rows = list(csv.reader(io.StringIO(text), delimiter=";"))
-    this = [r for r in rows if r[0] == this_week().label()]
+    this = [r for r in rows if r[0] == latest_week().label()]
     assert this and all(r[5] == "" for r in this)
-    assert any(SUPPRESSED_TEXT in r[7] for r in this)
+    assert any(site.suppressed_text in r[7] for r in this)
     assert ["gemiddelde", "Werkdruk te doen", "2,0", "8"] in [r[3:7] for r in rows]
 
 
@@ -165,7 +179,8 @@ def test_overview_shows_the_fundament_scan_and_answer_feedback(page, site):
 
     feedback = page.get_by_role("table", name=re.compile("Reacties op de antwoorden"))
     assert feedback.locator("tbody tr").all_inner_texts() == ["Werkdruk in het onderwijs\t4\t2\t67%"]
-    assert "1 onderwerp met minder dan 5 reacties tonen we niet" in page.locator("main").inner_text()
+    hidden = f"1 onderwerp met minder dan {site.min_group} reacties tonen we niet"  # amplitie: 1 reaction
+    assert hidden in page.locator("main").inner_text()
 
     # A new scan opens the chat page; the token is never part of the address.
     page.get_by_role("link", name="Start een nieuwe fundament-scan").click()

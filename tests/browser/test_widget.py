@@ -2,6 +2,8 @@
 
 Most tests talk to the real stack (Rasa + action server + web app, see conftest.py);
 a few use a fake Socket.IO server for hostile bot messages and a bot that stays silent.
+Screenshots go to pytest's tmp_path only; the ones in docs/screenshots/ are made by
+scripts/widget_screenshots.py.
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ from bot.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.browser
 
-SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"
 TEMPLATES = PROJECT_ROOT / "bot" / "web" / "templates"
 UNAVAILABLE = "De assistent is nu niet bereikbaar. Probeer het later opnieuw."
 ANSWER_TIMEOUT_MS = 20_000  # the widget gives up after 10 s; the test waits a little longer
@@ -288,16 +289,15 @@ def test_narrow_screens_have_no_horizontal_scroll(stack, new_page, width, height
 
 
 @pytest.mark.rasa
-def test_screenshots(stack, new_page):
-    """docs/screenshots/: the widget on a desktop and on a phone."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+def test_screenshots_of_an_answer_on_a_desktop_and_a_phone(stack, new_page, tmp_path):
+    """The pages scripts/widget_screenshots.py photographs for docs/ render (here into tmp_path)."""
     for name, width, height in [("widget-desktop", 1280, 800), ("widget-mobile", 360, 740)]:
         page, _ = new_page(width, height)
         open_chat(page, stack.chat_url())
         say(page, "wat is amplitie?")
         page.locator(".wb-input").blur()
-        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
-        assert (SCREENSHOTS / f"{name}.png").stat().st_size > 10_000
+        page.screenshot(path=str(tmp_path / f"{name}.png"))
+        assert (tmp_path / f"{name}.png").stat().st_size > 10_000
 
 
 @pytest.mark.rasa
@@ -326,9 +326,6 @@ def test_embed_snippet_on_another_site(stack, new_page, intranet):
     expect(log(page)).not_to_contain_text("Van welk team")
     session = page.evaluate("localStorage.getItem('welbevinden.session')")
     assert re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", session)
-
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / "widget-embed.png"))
 
     page.add_script_tag(url=f"{stack.web_url}/static/vendor/axe.min.js")
     result = page.evaluate("axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21aa']}})")
@@ -422,6 +419,7 @@ def test_no_answer_within_ten_seconds(fake_rasa, web_for, new_page):
     expect(page.get_by_role("status").filter(has_text=UNAVAILABLE)).to_have_count(0)
 
 
+@pytest.mark.rasa
 def test_checkin_link_opens_the_checkin_once(stack, new_page):
     page, problems = new_page()
     page.goto(stack.chat_url() + "&start=checkin")
@@ -435,6 +433,7 @@ def test_checkin_link_opens_the_checkin_once(stack, new_page):
     assert_clean(problems)
 
 
+@pytest.mark.rasa
 def test_forget_me_on_a_shared_computer(stack, new_page):
     page, problems = new_page()
     open_chat(page, stack.chat_url())

@@ -13,6 +13,10 @@
  *   data-team-code  team code, sent as metadata (customData.team_code) with every message
  *   data-start      "checkin" or "scan": open the check-in or the fundament-scan, once per tab
  *   data-scan-token (container only; the dashboard's scan page) sent as customData.scan_token
+ *   data-member-token (container only; the page behind a personal link /c/<token>) sent as
+ *                   customData.member_token with every message and kept in this browser's
+ *                   localStorage, so /chat keeps knowing the member; "Vergeet mij" removes it.
+ *                   Rasa's channel replaces it by its SHA-256 before anything is stored.
  *
  * The fundament-scan belongs to the school, not to the coordinator doing it: it runs in
  * its own conversation, with a session id kept per tab (sessionStorage), apart from the
@@ -41,6 +45,7 @@
     checkin: { payload: '/checkin_start', key: 'welbevinden.started' },
     scan: { payload: '/fundament_scan_start', key: 'welbevinden.scan.started' },
   };
+  const MEMBER_KEY = 'welbevinden.member';
   const REPLY_TIMEOUT_MS = 10000;
   const MAX_INPUT_CHARS = 2000;
   const MAX_STORED_MESSAGES = 200;
@@ -216,6 +221,8 @@
       this.unavailableShown = false;
       this.start = STARTS[config.start] || null;
       this.keys = config.start === 'scan' ? STORAGE.scan : STORAGE.person;
+      if (config.memberToken && config.start !== 'scan') storageSet('localStorage', MEMBER_KEY, config.memberToken);
+      this.memberToken = config.start === 'scan' ? '' : config.memberToken || storageGet('localStorage', MEMBER_KEY) || '';
       this.sessionId = storageGet(this.keys.store, this.keys.session);
       if (!this.sessionId) {
         this.sessionId = randomId();
@@ -340,6 +347,12 @@
       this.forgetButton.textContent = TEXT.forget;
       this.sessionId = randomId();
       storageSet(this.keys.store, this.keys.session, this.sessionId);
+      try {
+        window.localStorage.removeItem(MEMBER_KEY); // the personal link works again from the mail
+      } catch (e) {
+        /* blocked storage: nothing was kept */
+      }
+      this.memberToken = '';
       if (this.start) storageSet('sessionStorage', this.start.key, '1'); // a start link must not restart now
       this.messages = [];
       this.log.textContent = '';
@@ -405,6 +418,7 @@
       const customData = {};
       if (this.config.teamCode) customData.team_code = this.config.teamCode;
       if (this.config.scanToken) customData.scan_token = this.config.scanToken;
+      if (this.memberToken) customData.member_token = this.memberToken;
       this.socket.emit('user_uttered', { message: text, session_id: this.sessionId, customData });
     }
 
@@ -597,6 +611,7 @@
       teamCode: setting('team-code'),
       start: setting('start'),
       scanToken: (container.getAttribute('data-scan-token') || '').trim(),
+      memberToken: (container.getAttribute('data-member-token') || '').trim(),
       floating,
     };
   }

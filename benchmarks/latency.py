@@ -1,0 +1,138 @@
+"""Section 2, latency and throughput: both models side by side behind one action server.
+
+Saturation runs (no think time) and runs with think time, interleaved in alternating order; our
+model once more without bot/rasa_speedups.py (``RASA_SPEEDUPS=0``) in ``AB_RUNS``, the A/B of
+the profiling fixes in the same run. The result is a ``LatencyResult`` in ``b.results["latency"]``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from benchmarks.load import CHECKIN_OPENING, KNOWLEDGE, Checkin, LoadResult, run_load, verify_checkins
+from benchmarks.plan import Bench
+from benchmarks.processes import Servers, bench_team, start_rasa, start_stack, vm_hwm_mb
+from benchmarks.stats import LatencySummary, median, summarize
+
+PLAIN = "ours without speed-ups"  # the A/B variant (RASA_SPEEDUPS=0)
+AB_RUNS = {("saturation", 10)}  # the runs that include it
+
+Runs = dict[tuple[str, str, int], list[LatencySummary]]  # (kind, model, users) -> one summary per repeat
+
+
+@dataclass(frozen=True)
+class LatencyResult:
+    repeats: int
+    runs: Runs
+    ratios: dict[tuple[str, int], list[float]]  # (kind or PLAIN, users) -> ours/other msg/s per repeat
+    where: dict[str, float]  # "Where the time goes": step -> median ms
+    memory: dict[str, float]  # process -> VmHWM MB
+    verified: dict[str, tuple[int, list[str]]]  # model -> (check-ins right, problems)
+    checkins: dict[str, list[Checkin]]
+
+
+def load(urls: list[str], users: int, code: str, seconds: float, run_id: str, **kw) -> LoadResult:
+    return asyncio.run(run_load(urls, users, code, seconds, run_id=run_id, **kw))
+
+
+def latency_kinds(b: Bench) -> list[tuple[str, int]]:
+    return [("saturation", u) for u in b.plan.user_levels] + [("think", u) for u in b.plan.think_levels]
+
+
+def start_latency_servers(b: Bench, models: dict[str, Path]) -> Servers:
+    """One action server (SQLite, as in a single-server install) and a Rasa process per model and variant.
+
+    They load side by side; the caller waits for them with ``stack.wait_all()``.
+    """
+    s = b.results["latency_servers"] = start_stack(b, "latency", f"sqlite:///{b.tmp / 'latency' / 'app.db'}")
+    variants = {name: (model, {}) for name, model in models.items()}
+    if AB_RUNS & set(latency_kinds(b)):
+        variants[PLAIN] = (models["ours"], {"RASA_SPEEDUPS": "0"})
+    b.log(f"latency: loading {len(variants)} Rasa processes side by side ({', '.join(variants)})")
+    for name, (model, env) in variants.items():
+        start_rasa(s, name, model, ("--enable-api",), env)
+    return s
+
+
+def latency_stage(b: Bench, models: dict[str, Path]) -> LatencyResult:
+    """Warm-up, then every kind and user level per repeat, each model in turn (order alternating)."""
+    s: Servers | None = b.results.get("latency_servers")
+    if s is None:
+        s = start_latency_servers(b, models)
+    s.stack.wait_all()
+    urls = s.urls
+    all_checkins: dict[str, list[Checkin]] = {}
+    runs: Runs = {}
+    ratios: dict[tuple[str, int], list[float]] = {}
+    try:
+        b.log("latency: " + ", ".join(f"{name} at {url}" for name, url in urls.items()))
+        code = bench_team(s.backend)
+        for name, url in urls.items():  # warm-up: one knowledge conversation + one check-in
+            all_checkins[name] = load([url], 2, code, 60, f"warm-{name}", max_conversations_per_user=1).checkins
+        for rep in range(b.plan.repeats):
+            for kind, users in latency_kinds(b):
+                names = [n for n in urls if n != PLAIN or (kind, users) in AB_RUNS]
+                order = names if rep % 2 == 0 else names[::-1]  # interleave, alternate order
+                tp: dict[str, float] = {}
+                for name in order:
+                    think = b.plan.think_s if kind == "think" else (0.0, 0.0)
+                    seconds = b.plan.think_seconds if kind == "think" else b.plan.load_seconds
+                    r = load([urls[name]], users, code, seconds, f"r{rep}-{name}-{kind}-{users}", think_s=think,
+                             seed=f"r{rep}-{kind}-{users}", stop_at_deadline=True)  # fmt: skip # same think times
+                    all_checkins[name].extend(r.checkins)
+                    m = summarize(r.latencies, r.seconds, r.errors)
+                    runs.setdefault((kind, name, users), []).append(m)
+                    tp[name] = m.throughput
+                    b.log(f"latency: {name} {kind} {users:>2} users rep {rep + 1}: p50 {m.p50_ms:.0f} ms "
+                          f"p95 {m.p95_ms:.0f} ms, {m.throughput:.1f} msg/s, {m.errors} errors")  # fmt: skip
+                if tp.get("default"):
+                    ratios.setdefault((kind, users), []).append(tp["ours"] / tp["default"])
+                if tp.get(PLAIN):
+                    ratios.setdefault((PLAIN, users), []).append(tp["ours"] / tp[PLAIN])
+        where = where_time_goes(urls["ours"], code)
+        memory = {f"Rasa ({name})": vm_hwm_mb(p.pid) for name, p in zip(urls, s.rasa_processes(), strict=True)}
+        memory["action server"] = vm_hwm_mb(s.stack.processes[0].pid)
+        secret = s.backend.settings.pseudonym_secret
+        verified = {name: verify_checkins(s.backend.uow(), cs, secret) for name, cs in all_checkins.items()}
+    finally:
+        s.stack.stop()
+    result = LatencyResult(b.plan.repeats, runs, ratios, where, memory, verified, all_checkins)
+    b.results["latency"] = result
+    return result
+
+
+def where_time_goes(url: str, code: str, n: int = 5) -> dict[str, float]:
+    """NLU parse time vs full REST round trip, same texts, one at a time."""
+
+    def post(path: str, body: dict) -> float:
+        request = urllib.request.Request(  # noqa: S310 - loopback http URL only
+            f"{url}{path}", data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
+        )
+        t0 = time.perf_counter()
+        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - loopback http URL only
+            response.read()
+        return (time.perf_counter() - t0) * 1000
+
+    parse_k, rest_k, parse_c, rest_c = [], [], [], []
+    for i in range(n):
+        text = KNOWLEDGE[i % len(KNOWLEDGE)]
+        parse_k.append(post("/model/parse", {"text": text}))
+        rest_k.append(post("/webhooks/rest/webhook", {"sender": f"where-k{i}", "message": text,
+                                                     "metadata": {"team_code": code}}))  # fmt: skip
+    for i in range(n):
+        sender = f"where-c{i}"
+        for text in [*CHECKIN_OPENING, "3", "4", "2", "5", "3"]:
+            parse_c.append(post("/model/parse", {"text": text}))
+            rest_c.append(post("/webhooks/rest/webhook", {"sender": sender, "message": text,
+                                                         "metadata": {"team_code": code}}))  # fmt: skip
+    return {
+        "knowledge question: NLU parse only": median(parse_k),
+        "knowledge question: whole REST message": median(rest_k),
+        "check-in step: NLU parse only": median(parse_c),
+        "check-in step: whole REST message (incl. action server)": median(rest_c),
+    }
