@@ -15,6 +15,7 @@ from actions.common import BackendAction, member_ref
 from actions.forms import AnswerFormValidation, FormTexts
 from bot.services import checkin
 from bot.services.catalogue import Tool, dimension_labels
+from bot.storage.db import describe_error
 from bot.text.answers import Answer, Kind, parse_score, parse_yes_no
 from bot.vocabulary import DIMENSIONS
 
@@ -128,15 +129,15 @@ class ActionCheckinSubmit(BackendAction):
         scores = given_scores(tracker)
         secret = self.backend.settings.pseudonym_secret
         try:
-            result = checkin.save_member_checkin(self.backend.uow(), ref, scores, secret)
+            result = checkin.save_checkin(self.backend.uow(), ref, scores, secret)
         except checkin.UnknownMember:
             dispatcher.utter_message(response="utter_checkin_link_unknown")
             return reset_events()
         except checkin.WeekReleased:
             dispatcher.utter_message(response="utter_checkin_week_closed")
             return reset_events()
-        except SQLAlchemyError:
-            logger.exception("Saving a check-in failed")
+        except SQLAlchemyError as exc:
+            logger.error("Saving a check-in failed: %s", describe_error(exc))
             dispatcher.utter_message(response="utter_checkin_save_failed")
             return reset_events()
         if result is None:
@@ -185,8 +186,8 @@ class ActionCheckinHistory(BackendAction):
                 dispatcher.utter_message(response="utter_checkin_needs_link")
                 return []
             weeks = checkin.history(self.backend.uow(), member.person_key)
-        except SQLAlchemyError:
-            logger.exception("Reading check-in history failed")
+        except SQLAlchemyError as exc:
+            logger.error("Reading check-in history failed: %s", describe_error(exc))
             dispatcher.utter_message(response="utter_action_failed")
             return []
         if not weeks:

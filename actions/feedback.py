@@ -15,6 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import BackendAction, known_team_code
 from bot.services import feedback
+from bot.storage.db import describe_error
 
 logger = logging.getLogger(__name__)
 
@@ -65,8 +66,8 @@ class ActionFeedback(BackendAction):
             return [SlotSet("feedback_onderwerp", None)]
         try:
             feedback.record(self.backend.uow(), known_team_code(self.backend, tracker), topic, helpful)
-        except Exception:  # noqa: BLE001 - counting is best effort; the person still gets a reply
-            logger.exception("Could not count feedback on %s", topic)
+        except Exception as exc:  # noqa: BLE001 - counting is best effort; the person still gets a reply
+            logger.error("Could not count feedback on %s: %s", topic, describe_error(exc))
         dispatcher.utter_message(response="utter_feedback_dank" if helpful else "utter_feedback_wat_miste")
         return [
             SlotSet("feedback_open", [t for t in open_topics if t != topic]),

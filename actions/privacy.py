@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions.common import BackendAction
 from bot.services import checkin
+from bot.storage.db import describe_error
 from bot.text.answers import parse_yes_no
 
 logger = logging.getLogger(__name__)
@@ -50,8 +51,8 @@ class ActionDeleteMyData(BackendAction):
                 dispatcher.utter_message(response="utter_checkin_needs_link")
                 return events
             count = checkin.delete_all(self.backend.uow(), member.person_key)
-        except SQLAlchemyError:
-            logger.exception("Deleting a person's check-ins failed")
+        except SQLAlchemyError as exc:
+            logger.error("Deleting a person's check-ins failed: %s", describe_error(exc))
             dispatcher.utter_message(response="utter_delete_failed")
             return events
         if count:

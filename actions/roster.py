@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions.common import BackendAction
 from bot.services import invitations, roster
+from bot.storage.db import describe_error
 from bot.text.answers import Kind, parse_score
 
 logger = logging.getLogger(__name__)
@@ -33,8 +34,8 @@ class ActionRosterInfo(BackendAction):
                 dispatcher.utter_message(response="utter_roster_info_needs_link")
                 return []
             summary = roster.roster_summary(self.backend.uow(), member.team_id)
-        except SQLAlchemyError:
-            logger.exception("Reading the roster size failed")
+        except SQLAlchemyError as exc:
+            logger.error("Reading the roster size failed: %s", describe_error(exc))
             dispatcher.utter_message(response="utter_action_failed")
             return []
         dispatcher.utter_message(
@@ -78,8 +79,8 @@ class ActionSendLink(BackendAction):
             return events  # validate_link_form said why
         try:
             invitations.request_link(self.backend.uow(), email)
-        except SQLAlchemyError:
-            logger.exception("Queueing a lost link failed")
+        except SQLAlchemyError as exc:
+            logger.error("Queueing a lost link failed: %s", describe_error(exc))
             dispatcher.utter_message(response="utter_action_failed")
             return events
         dispatcher.utter_message(response="utter_link_sent")

@@ -14,6 +14,7 @@ from actions.checkin import format_tools
 from actions.common import BackendAction, metadata_value
 from actions.forms import AnswerFormValidation, FormTexts
 from bot.services import scan
+from bot.storage.db import describe_error
 from bot.text.answers import Answer, parse_level
 from bot.vocabulary import SCAN_ITEMS
 
@@ -135,8 +136,8 @@ class ActionScanSubmit(ScanAction):
             return
         try:
             saved = scan.save_scan(self.backend.uow(), school_id, answers)
-        except (SQLAlchemyError, LookupError):
-            logger.exception("Saving a fundament-scan failed")
+        except (SQLAlchemyError, LookupError) as exc:
+            logger.error("Saving a fundament-scan failed: %s", describe_error(exc))
             dispatcher.utter_message(response="utter_scan_save_failed")
             return
         dispatcher.utter_message(

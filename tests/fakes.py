@@ -10,12 +10,22 @@ from __future__ import annotations
 
 import copy
 import itertools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 
-from bot.storage.models import CheckIn, Coordinator, FundamentScan, Member, ReleasedWeek, RosterEvent, School, Team
+from bot.storage.models import (
+    CheckIn,
+    Coordinator,
+    FundamentScan,
+    Member,
+    ReleasedWeek,
+    RosterEvent,
+    School,
+    SchoolContact,
+    Team,
+)
 from bot.storage.repositories import RawDim, RawWeek
 from bot.storage.unit_of_work import UnitOfWork
 from bot.vocabulary import DIMENSIONS, IsoWeek
@@ -33,6 +43,7 @@ class FakeSchoolRepository:
         self.teams: list[Team] = []
         self._domains: dict[int, list[str]] = {}
         self._holidays: set[tuple[int, IsoWeek]] = set()
+        self._contacts: list[SchoolContact] = []
 
     def get(self, school_id: int) -> School | None:
         return next((s for s in self.schools if s.id == school_id), None)
@@ -85,6 +96,15 @@ class FakeSchoolRepository:
         self._holidays = {(t, w) for t, w in self._holidays if (t, w) != (team_id, week)} | (
             {(team_id, week)} if on else set()
         )
+
+    def contacts(self, school_id: int) -> list[SchoolContact]:
+        return sorted((c for c in self._contacts if c.school_id == school_id), key=lambda c: c.kind)
+
+    def set_contact(self, school_id: int, kind: str, values: Mapping[str, object] | None) -> None:
+        kept = [c for c in self._contacts if (c.school_id, c.kind) != (school_id, kind)]
+        if values is not None:
+            kept.append(SchoolContact(id=next(_ids), school_id=school_id, kind=kind, **values))
+        self._contacts = kept
 
 
 class FakeCheckInRepository:

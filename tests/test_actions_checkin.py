@@ -301,7 +301,7 @@ async def test_care_pointer_after_two_low_weeks_only(backend, me):
     other = join(backend, me.team, "other@school-a.nl")
     secret = backend.settings.pseudonym_secret
     low = {d: 4 for d in DIMS} | {"energie": 1}
-    last_week = checkin.save_member_checkin(backend.uow(), me.ref, low, secret, this_week().previous())
+    last_week = checkin.save_checkin(backend.uow(), me.ref, low, secret, this_week().previous())
     assert last_week is not None and not last_week.care_pointer  # one low week is not yet a reason
     responses = await submit(backend, me, {d: 4 for d in DIMS} | {"plezier": 2})
     assert "utter_checkin_care_pointer" in responses

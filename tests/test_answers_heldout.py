@@ -9,8 +9,8 @@ Two files of answers, both written apart from the parser's vocabulary (issue 16,
 Each holds, per dimension, ``{text, value}`` where value is 1-5, null (must be asked
 again), "skip" or "stop". A wrong stored value is the worst outcome, so no answer may
 be read as a score other than the one expected (or as a score where none was meant);
-asking again when a human would have understood is only a miss. Run this module
-directly to see the agreement per dimension and every answer that was not read as meant.
+asking again when a human would have understood is only a miss. To see the agreement
+per dimension and every answer not read as meant: ``python -m tests.test_answers_heldout``.
 """
 
 from __future__ import annotations

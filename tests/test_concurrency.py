@@ -61,7 +61,7 @@ def test_fifty_simultaneous_checkins_are_each_stored_once(any_backend):
     def save(i: int) -> None:
         # One unit of work per call, as each action call makes its own (they are not shared between threads).
         scores = {"energie": 1 + i % 5, "plezier": 5}
-        assert checkin.save_member_checkin(any_backend.uow(), links[i][0], scores, secret, WEEK) is not None
+        assert checkin.save_checkin(any_backend.uow(), links[i][0], scores, secret, WEEK) is not None
 
     assert run_concurrently(save, TEACHERS) == []
     with any_backend.uow() as uow:
@@ -75,7 +75,7 @@ def test_the_same_teacher_twice_at_once_ends_as_one_row(any_backend):
     secret = any_backend.settings.pseudonym_secret
 
     def save(i: int) -> None:
-        checkin.save_member_checkin(any_backend.uow(), ref, {"energie": 2 + i % 2}, secret, WEEK)
+        checkin.save_checkin(any_backend.uow(), ref, {"energie": 2 + i % 2}, secret, WEEK)
 
     assert run_concurrently(save, 10) == []
     with any_backend.uow() as uow:

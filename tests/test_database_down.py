@@ -135,3 +135,38 @@ async def test_database_down_during_checkin_then_back(proxied_postgres):
     assert count_rows(backend) == 2
     [week] = checkin.history(backend.uow(), teacher.person_key)
     assert week.scores["werkdruk"] == 2
+
+
+async def test_a_database_error_never_logs_the_answers_or_the_pseudonym(proxied_postgres, caplog):
+    """The connection breaks while the check-in is written: the error names the SQL, never its values."""
+    proxy, backend = proxied_postgres
+    team = create_team(backend.uow(), "School A", "Team 1")
+    teacher = join(backend, team, "canary-teacher@school-a.nl")
+    assert (await submit(backend, join(backend, team, "warm-up@school-a.nl")))[0] == "utter_checkin_saved"
+    proxy.cut()  # also drops the pooled connection that the next save will try first
+    caplog.set_level("DEBUG")
+    assert await submit(backend, teacher) == ["utter_checkin_save_failed"]
+    proxy.restore()
+    logged = caplog.text
+    assert "Saving a check-in failed" in logged  # the failure is logged ...
+    assert teacher.person_key not in logged and "canary-teacher" not in logged  # ... without its values
+    assert "[parameters:" not in logged
+
+
+async def test_the_tracker_store_never_puts_message_text_in_an_error(tmp_path, caplog):
+    """Rasa's tracker store through our subclass: a failing write names no message text."""
+    from rasa.shared.core.events import UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+    from sqlalchemy import text as sql
+
+    from bot.rasa_tracker_store import PrivateSQLTrackerStore
+
+    store = PrivateSQLTrackerStore(host=f"sqlite:///{tmp_path / 'tracker.db'}", dialect="sqlite")
+    assert store.engine.hide_parameters
+    with store.engine.begin() as conn:
+        conn.execute(sql("DROP TABLE events"))  # the next write fails inside the INSERT
+    canary = "CANARY ik huil elke dag in de auto"
+    with pytest.raises(Exception) as failure:
+        await store.save(DialogueStateTracker.from_events("teacher", [UserUttered(canary)]))
+    assert canary not in str(failure.value) and canary not in caplog.text
+    assert "hidden due to hide_parameters" in str(failure.value)

@@ -42,7 +42,7 @@ def hashes(backend, emails: list[str]) -> list[str]:
 
 
 def check_in(backend, link_hash: str, scores: dict, week: IsoWeek = WEEK):
-    return checkin.save_member_checkin(backend.uow(), link_hash, scores, backend.settings.pseudonym_secret, week)
+    return checkin.save_checkin(backend.uow(), link_hash, scores, backend.settings.pseudonym_secret, week)
 
 
 def shown(backend, team_id: int, week: IsoWeek = WEEK, min_group: int = 5):

@@ -11,9 +11,9 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.cli import main
 from bot.services import checkin
-from bot.services.pseudonym import person_key
 from bot.services.retention import purge_conversations
 from bot.services.teams import create_team
+from tests.members import add_member
 
 DAY = 86_400
 
@@ -43,8 +43,9 @@ def test_purge_on_an_empty_store_is_harmless(tmp_path):
 
 async def test_purge_command_keeps_aggregates(backend, tmp_path, monkeypatch, capsys):
     team = create_team(backend.uow(), "School A", "Team 1")
-    me = person_key("s1", backend.settings.pseudonym_secret)
-    checkin.save_checkin(backend.uow(), me, team.code, {"energie": 4})
+    member = add_member(backend, team.id, "s1")
+    me = member.person_key
+    checkin.save_checkin(backend.uow(), member.ref, {"energie": 4}, backend.settings.pseudonym_secret)
     url = f"sqlite:///{tmp_path / 'tracker.db'}"
     store = SQLTrackerStore(Domain.empty(), dialect="sqlite", host=url)
     now = time.time()

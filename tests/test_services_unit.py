@@ -14,9 +14,11 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 
 from bot.services import checkin, coordinators, feedback, scan, signals, teams, topics
+from bot.services.links import member_token, token_hash
 from bot.services.pseudonym import person_key
+from bot.services.roster import member_key
 from bot.settings import Settings
-from bot.storage.models import CheckIn
+from bot.storage.models import CheckIn, Member
 from bot.vocabulary import DIMENSIONS, SCAN_ITEMS, STAAT_GOED, IsoWeek, last_weeks
 from tests.fakes import FakeUnitOfWork
 from tests.test_signals import release
@@ -25,6 +27,24 @@ NOW = IsoWeek(2026, 20)
 SCORES = {"energie": 4, "werkdruk": 2, "verbinding": 5, "waardering": 3, "plezier": None}
 LOW = {**SCORES, "energie": 1}
 UNKNOWN_CODE = "ABCDE-FGHJK"
+
+SECRET = "unit-test-pseudonym-secret"
+
+
+def link(fake: FakeUnitOfWork, team, name: str) -> str:
+    """The link hash of roster member ``name`` of ``team`` (added on first use, not counted as a commit)."""
+    email = f"{name}@school.nl"
+    member = fake.members.with_email(email)
+    if member is None:
+        member = fake.members.add(
+            Member(team_id=team.id, email=email, token_version=1, counts_from=NOW.monday(), paused=False)
+        )
+        member.token_hash = token_hash(member_token(member.id, 1, "link-secret"))
+    return member.token_hash
+
+
+def fake_member_key(fake: FakeUnitOfWork, link_hash: str) -> str:
+    return member_key(fake.members.with_token_hash(link_hash).id, SECRET)
 
 
 @pytest.fixture
@@ -67,26 +87,26 @@ def add_checkins(uow: FakeUnitOfWork, team_id: int, week: IsoWeek, n: int, tag: 
 
 def test_save_checkin_writes_and_computes_the_care_pointer_in_one_commit(fake, settings):
     team = new_team(fake)
-    me = key(settings, "sender-1")
-    first = checkin.save_checkin(fake, me, team.code, LOW, NOW.previous())
+    me = link(fake, team, "sender-1")
+    first = checkin.save_checkin(fake, me, LOW, SECRET, NOW.previous())
     assert (first.week, first.replaced, first.care_pointer) == (NOW.previous(), False, False)
     assert fake.commits == 1
-    second = checkin.save_checkin(fake, me, team.code.lower().replace("-", " "), LOW, NOW)
+    second = checkin.save_checkin(fake, me, LOW, SECRET, NOW)
     assert (second.week, second.replaced, second.care_pointer) == (NOW, False, True)
     assert fake.commits == 2  # one per check-in, the care pointer included
     [row] = [c for c in fake.checkins.rows if (c.iso_year, c.iso_week) == NOW]
-    assert (row.team_id, row.person_key) == (team.id, me)
+    assert (row.team_id, row.person_key) == (team.id, fake_member_key(fake, me))
     assert {d: getattr(row, d) for d in DIMENSIONS} == LOW
 
 
 def test_care_pointer_needs_two_consecutive_low_weeks_of_the_same_person(fake, settings):
     team = new_team(fake)
-    me = key(settings, "sender-1")
-    checkin.save_checkin(fake, me, team.code, LOW, NOW.previous(2))  # a gap: not the week before
-    assert not checkin.save_checkin(fake, me, team.code, LOW, NOW).care_pointer
-    checkin.save_checkin(fake, key(settings, "sender-2"), team.code, LOW, NOW.previous())
-    assert not checkin.save_checkin(fake, me, team.code, {**LOW, "energie": 4}, NOW).care_pointer
-    assert checkin.save_checkin(fake, key(settings, "sender-2"), team.code, {"plezier": 2}, NOW).care_pointer
+    me = link(fake, team, "sender-1")
+    checkin.save_checkin(fake, me, LOW, SECRET, NOW.previous(2))  # a gap: not the week before
+    assert not checkin.save_checkin(fake, me, LOW, SECRET, NOW).care_pointer
+    checkin.save_checkin(fake, link(fake, team, "sender-2"), LOW, SECRET, NOW.previous())
+    assert not checkin.save_checkin(fake, me, {**LOW, "energie": 4}, SECRET, NOW).care_pointer
+    assert checkin.save_checkin(fake, link(fake, team, "sender-2"), {"plezier": 2}, SECRET, NOW).care_pointer
 
 
 def test_care_pointer_and_write_are_one_transaction(fake, settings, monkeypatch):
@@ -98,32 +118,34 @@ def test_care_pointer_and_write_are_one_transaction(fake, settings, monkeypatch)
 
     monkeypatch.setattr(fake.checkins, "of_person", broken)
     with pytest.raises(RuntimeError):
-        checkin.save_checkin(fake, key(settings, "sender-1"), team.code, SCORES, NOW)
+        checkin.save_checkin(fake, link(fake, team, "sender-1"), SCORES, SECRET, NOW)
     assert fake.commits == 0 and fake.checkins.rows == []
 
 
-def test_an_unknown_team_stores_nothing(fake, settings):
-    new_team(fake)
-    for code in (UNKNOWN_CODE, "nope", "", None):
-        with pytest.raises(checkin.UnknownTeam):
-            checkin.save_checkin(fake, key(settings, "sender-1"), code, SCORES, NOW)
+def test_an_unknown_or_missing_link_stores_nothing(fake, settings):
+    team = new_team(fake)
+    link(fake, team, "sender-1")
+    fake.commits = 0
+    for unknown in ("0" * 64, "nope", "", None):
+        with pytest.raises(checkin.UnknownMember):
+            checkin.save_checkin(fake, unknown, SCORES, SECRET, NOW)
     assert fake.commits == 0 and fake.checkins.rows == []
 
 
 def test_all_skipped_or_invalid_scores_store_nothing(fake, settings):
     team = new_team(fake)
-    assert checkin.save_checkin(fake, key(settings, "s"), team.code, dict.fromkeys(DIMENSIONS), NOW) is None
+    assert checkin.save_checkin(fake, link(fake, team, "s"), dict.fromkeys(DIMENSIONS), SECRET, NOW) is None
     for bad in (0, 6, True, "4", 3.5):
         with pytest.raises(ValueError):
-            checkin.save_checkin(fake, key(settings, "s"), team.code, {**SCORES, "werkdruk": bad}, NOW)
+            checkin.save_checkin(fake, link(fake, team, "s"), {**SCORES, "werkdruk": bad}, SECRET, NOW)
     assert fake.commits == 0 and fake.checkins.rows == []
 
 
 def test_a_second_checkin_in_the_same_week_replaces_the_first(fake, settings):
     team = new_team(fake)
-    me = key(settings, "sender-1")
-    assert not checkin.save_checkin(fake, me, team.code, SCORES, NOW).replaced
-    again = checkin.save_checkin(fake, me, team.code, {"energie": 2, "plezier": 5}, NOW)
+    me = link(fake, team, "sender-1")
+    assert not checkin.save_checkin(fake, me, SCORES, SECRET, NOW).replaced
+    again = checkin.save_checkin(fake, me, {"energie": 2, "plezier": 5}, SECRET, NOW)
     assert again.replaced and again.week == NOW
     assert fake.commits == 2
     [row] = fake.checkins.rows
@@ -136,16 +158,16 @@ def test_a_second_checkin_in_the_same_week_replaces_the_first(fake, settings):
         "plezier": 5,
     }
     # Another week, or another person, is a new row.
-    assert not checkin.save_checkin(fake, me, team.code, SCORES, NOW.next()).replaced
-    assert not checkin.save_checkin(fake, key(settings, "sender-2"), team.code, SCORES, NOW).replaced
+    assert not checkin.save_checkin(fake, me, SCORES, SECRET, NOW.next()).replaced
+    assert not checkin.save_checkin(fake, link(fake, team, "sender-2"), SCORES, SECRET, NOW).replaced
     assert len(fake.checkins.rows) == 3
 
 
 def test_a_save_that_lost_a_race_is_retried_as_a_replacement(fake, settings, monkeypatch):
     """Two saves of one person at once: the loser read no row, its insert then hits the unique key."""
     team = new_team(fake)
-    me = key(settings, "sender-1")
-    checkin.save_checkin(fake, me, team.code, {"energie": 5}, NOW)  # the other save, committed first
+    me = link(fake, team, "sender-1")
+    checkin.save_checkin(fake, me, {"energie": 5}, SECRET, NOW)  # the other save, committed first
     fake.commits = 0
     real_get, real_add = fake.checkins.get, fake.checkins.add
     stale_reads = [None]
@@ -161,7 +183,7 @@ def test_a_save_that_lost_a_race_is_retried_as_a_replacement(fake, settings, mon
 
     monkeypatch.setattr(fake.checkins, "get", get)
     monkeypatch.setattr(fake.checkins, "add", add)
-    result = checkin.save_checkin(fake, me, team.code, SCORES, NOW)
+    result = checkin.save_checkin(fake, me, SCORES, SECRET, NOW)
     assert result.replaced and not stale_reads
     assert fake.commits == 1  # the failed attempt committed nothing
     [row] = fake.checkins.rows
@@ -170,30 +192,30 @@ def test_a_save_that_lost_a_race_is_retried_as_a_replacement(fake, settings, mon
 
 def test_history_is_newest_first_and_only_mine(fake, settings):
     team = new_team(fake, name="Bovenbouw")
-    me = key(settings, "sender-1")
+    me = link(fake, team, "sender-1")
     for week in last_weeks(10, NOW):
-        checkin.save_checkin(fake, me, team.code, SCORES, week)
-    checkin.save_checkin(fake, key(settings, "sender-2"), team.code, LOW, NOW)
+        checkin.save_checkin(fake, me, SCORES, SECRET, week)
+    checkin.save_checkin(fake, link(fake, team, "sender-2"), LOW, SECRET, NOW)
     fake.commits = 0
-    mine = checkin.history(fake, me)
+    mine = checkin.history(fake, fake_member_key(fake, me))
     assert [h.week for h in mine] == [NOW.previous(i) for i in range(8)]  # the default limit
     assert all(h.team_name == "Bovenbouw" and h.scores == SCORES for h in mine)
-    assert len(checkin.history(fake, me, limit=3)) == 3
+    assert len(checkin.history(fake, fake_member_key(fake, me), limit=3)) == 3
     assert fake.commits == 0  # reading commits nothing
 
 
 def test_delete_all_removes_only_that_person_in_one_commit(fake, settings):
     team = new_team(fake)
-    me, other = key(settings, "sender-1"), key(settings, "sender-2")
-    checkin.save_checkin(fake, me, team.code, SCORES, NOW.previous())
-    checkin.save_checkin(fake, me, team.code, SCORES, NOW)
-    checkin.save_checkin(fake, other, team.code, SCORES, NOW)
+    me, other = link(fake, team, "sender-1"), link(fake, team, "sender-2")
+    checkin.save_checkin(fake, me, SCORES, SECRET, NOW.previous())
+    checkin.save_checkin(fake, me, SCORES, SECRET, NOW)
+    checkin.save_checkin(fake, other, SCORES, SECRET, NOW)
     fake.commits = 0
-    assert checkin.delete_all(fake, me) == 2
+    assert checkin.delete_all(fake, fake_member_key(fake, me)) == 2
     assert fake.commits == 1
-    assert [c.person_key for c in fake.checkins.rows] == [other]
-    assert checkin.history(fake, me) == []
-    assert checkin.delete_all(fake, me) == 0
+    assert [c.person_key for c in fake.checkins.rows] == [fake_member_key(fake, other)]
+    assert checkin.history(fake, fake_member_key(fake, me)) == []
+    assert checkin.delete_all(fake, fake_member_key(fake, me)) == 0
 
 
 # --------------------------------------------------------------------------- counters

@@ -1,10 +1,21 @@
-"""Last NLU component: safety and empty-input overrides that never depend on the model.
+"""Last NLU component: safety, honesty and empty-input overrides that never depend on the model.
 
-1. A message matching the crisis patterns (bot.text.crisis) gets intent ``crisis`` with
-   confidence 1.0, whatever the model said. The 113 answer itself is a rule with a plain
-   response, so it works while the action server or the database is down.
-2. An empty message (only white space, control characters or punctuation) gets intent
+1. The help tiers (bot.text.crisis) win over whatever the model said, with confidence 1.0:
+   the writer's own suicidal thoughts or acute danger get ``crisis`` (the 113/112 answer),
+   worry about someone else who talks about suicide gets ``zorg_ander``. Both answers are
+   rules with plain responses, so they work while the action server or database is down,
+   also in the middle of a form.
+2. A ``crisis`` or ``zorg_ander`` guess of the model that no crisis word supports, on a
+   message about tiredness, sleep, crying or dread ("ik ben zo moe, ik kan niet meer"),
+   becomes ``steun`` (the third tier): 113 is for suicidal thoughts, not for tiredness.
+3. An empty message (only white space, control characters or punctuation) gets intent
    ``leeg_bericht``, answered with a friendly Dutch hint instead of a guess.
+4. A knowledge answer (or a low-confidence guess) for a question with words the knowledge
+   base never covers (werkdrukmiddelen, cao, a named programme, the Wet verbetering
+   poortwachter; bot/catalogue/themas.yml ``sterk``) becomes ``out_of_scope``.
+5. Themes for the answer (bot.text.themes), as entities that Rasa maps to slots in the
+   same process: ``steun_thema`` on a ``steun`` message (which empathic sentence),
+   ``buiten_bereik`` on an ``out_of_scope`` message (where to go instead).
 """
 
 from __future__ import annotations
@@ -16,13 +27,25 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.text.crisis import is_crisis
+from bot.text.crisis import CRISIS, ZORG_ANDER, crisis_tier
+from bot.text.themes import Found, near_domain_theme, steun_theme
 
-CRISIS_INTENT = "crisis"
+CRISIS_INTENT = CRISIS
+ZORG_ANDER_INTENT = ZORG_ANDER
+STEUN_INTENT = "steun"
+OUT_OF_SCOPE_INTENT = "out_of_scope"
 EMPTY_INTENT = "leeg_bericht"
+#: Entities this component adds (domain/steun.yml, domain/fallback.yml map them to slots).
+STEUN_ENTITY = "steun_thema"
+NEAR_DOMAIN_ENTITY = "buiten_bereik"
+EXTRACTOR = "InputGuard"
+#: Tier guesses of the model that need a crisis word to stand (see point 2 above).
+UNSUPPORTED_TIERS = frozenset({CRISIS, ZORG_ANDER})
+#: Model intents that a near-domain question may have got instead of out_of_scope.
+KNOWLEDGE_GUESSES = frozenset({"kennis", "kennis_vervolg", "nlu_fallback"})
 
 
 def is_empty(text: str | None) -> bool:
@@ -32,7 +55,7 @@ def is_empty(text: str | None) -> bool:
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class InputGuard(GraphComponent):
-    """Forces ``crisis`` or ``leeg_bericht`` where the text says so."""
+    """Forces the help tiers, honest limits and ``leeg_bericht`` where the text says so."""
 
     @classmethod
     def create(
@@ -51,11 +74,40 @@ class InputGuard(GraphComponent):
         message.set(INTENT, forced, add_to_output=True)
         message.set(INTENT_RANKING_KEY, [forced, *ranking], add_to_output=True)
 
+    @staticmethod
+    def _tag(message: Message, entity: str, found: Found | None) -> None:
+        if found is None:
+            return
+        text = message.get(TEXT)
+        if text[found.start : found.end].strip() != text[found.start : found.end]:
+            return  # a span must not start or end in white space
+        tagged = {
+            "entity": entity,
+            "value": found.theme,
+            "start": found.start,
+            "end": found.end,
+            "confidence_entity": 1.0,
+            "extractor": EXTRACTOR,
+        }
+        others = [e for e in message.get(ENTITIES) or [] if e.get("entity") != entity]
+        message.set(ENTITIES, [*others, tagged], add_to_output=True)
+
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
-            text = message.get(TEXT)
-            if is_crisis(text):
-                self._force(message, CRISIS_INTENT)
+            text = message.get(TEXT) or ""
+            intent = (message.get(INTENT) or {}).get("name")
+            tier = crisis_tier(text)
+            if tier is not None:
+                self._force(message, tier)
             elif is_empty(text):
                 self._force(message, EMPTY_INTENT)
+            elif intent in UNSUPPORTED_TIERS and steun_theme(text) is not None:
+                self._force(message, STEUN_INTENT)
+            elif intent in KNOWLEDGE_GUESSES and near_domain_theme(text, strong_only=True) is not None:
+                self._force(message, OUT_OF_SCOPE_INTENT)
+            intent = (message.get(INTENT) or {}).get("name")
+            if intent == STEUN_INTENT:
+                self._tag(message, STEUN_ENTITY, steun_theme(text))
+            elif intent == OUT_OF_SCOPE_INTENT:
+                self._tag(message, NEAR_DOMAIN_ENTITY, near_domain_theme(text))
         return messages

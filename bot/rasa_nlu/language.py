@@ -57,12 +57,14 @@ DUTCH_WORDS = frozenset(
     """de het een wat hoe waarom wie waar welke ik je jij jou jouw mijn onze ons jullie niet geen
     graag bedankt dank hoi doei ben bent zijn heb hebt hebben kan kun kunt wil wilt moet voor van
     met ook dat dit deze er naar bij nog maar en ja nee wel wordt worden om als dan zo hier daar
-    meer op te uit aan zich tussen""".split()
+    meer op te uit aan zich tussen mij hij zij ze wij hun zou kunnen willen gaat gaan doet doen weet
+    vind vaak altijd nooit soms weer steeds toch veel weinig niks echt heel m'n z'n 't""".split()
 )
 ENGLISH_WORDS = frozenset(
     """i the what how why who where which when you your my our are do does did can could would
     should please thanks thank hello hi bye and for with about this that it not no yes am have has
-    be there more tell give to on at from so between""".split()
+    be there more tell give to on at from so between i'm i've i'd i'll don't can't won't didn't
+    doesn't isn't it's that's what's myself yourself been were will always never really""".split()
 )
 
 _NEUTRAL = re.compile(
@@ -91,7 +93,8 @@ def detect(text: str | None, detector: LanguageDetector) -> str | None:
     english = detector.compute_language_confidence(" ".join(words), Language.ENGLISH)
     if (lean >= 2 and english >= 0.4) or (lean == 1 and english >= 0.6):
         return ENGLISH
-    if (lean <= -2 and english <= 0.6) or (lean == -1 and english <= 0.4):
+    # Dutch is the default, so going back to it takes a little less ("wat is" is half English).
+    if (lean <= -2 and english <= 0.6) or (lean == -1 and english <= 0.55):
         return DUTCH
     if lean == 0 and len(words) >= 4:  # no function words: only a clear verdict counts
         if english >= 0.9:

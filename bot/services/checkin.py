@@ -8,7 +8,6 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.services.catalogue import LOW, STRONG, Tool, tools_for
 from bot.services.roster import member_key
-from bot.services.teams import normalize_code
 from bot.storage.models import CheckIn
 from bot.storage.unit_of_work import UnitOfWork
 from bot.vocabulary import DIMENSIONS, IsoWeek, this_week
@@ -32,10 +31,6 @@ class Reflection:
     tools: list[Tool] = field(default_factory=list)
 
 
-class UnknownTeam(LookupError):
-    """The team code does not belong to any team."""
-
-
 def clean_scores(scores: Scores) -> Scores:
     """Keep only the five dimensions, with whole numbers 1-5 or None (skipped)."""
     cleaned: Scores = {}
@@ -45,44 +40,6 @@ def clean_scores(scores: Scores) -> Scores:
             raise ValueError(f"Score for {dim} must be 1-5 or None, got {value!r}.")
         cleaned[dim] = value
     return cleaned
-
-
-def save_checkin(
-    uow: UnitOfWork, person_key: str, team_code: str | None, scores: Scores, week: IsoWeek | None = None
-) -> SaveResult | None:
-    """Store one check-in; a second one in the same ISO week replaces the first.
-
-    Looking up the team, writing the answers and reading the earlier weeks for the care
-    pointer happen in one transaction. Returns None (and stores nothing) when every
-    question was skipped.
-    """
-    cleaned = clean_scores(scores)
-    if all(v is None for v in cleaned.values()):
-        return None
-    when = week or this_week()
-    try:
-        return _save(uow, person_key, team_code, cleaned, when)
-    except IntegrityError:
-        # Two saves of the same person raced; the other one inserted first. Update it.
-        return _save(uow, person_key, team_code, cleaned, when)
-
-
-def _save(uow: UnitOfWork, key: str, team_code: str | None, scores: Scores, when: IsoWeek) -> SaveResult:
-    code = normalize_code(team_code)
-    with uow:
-        team = uow.schools.team_with_code(code) if code else None
-        if team is None:
-            raise UnknownTeam(team_code)
-        row = uow.checkins.get(team.id, key, when)
-        replaced = row is not None
-        if row is None:
-            row = CheckIn(team_id=team.id, person_key=key, iso_year=when.year, iso_week=when.week)
-        for dim, value in scores.items():
-            setattr(row, dim, value)
-        uow.checkins.add(row)
-        care = _needs_care(uow, key, when)
-        uow.commit()
-    return SaveResult(week=when, replaced=replaced, care_pointer=care)
 
 
 def reflect(scores: Scores) -> Reflection:
@@ -165,7 +122,7 @@ def find_member(uow: UnitOfWork, link_hash: str | None, pseudonym_secret: str) -
         return MemberRef(member.id, team.id, team.name, team.code, member_key(member.id, pseudonym_secret))
 
 
-def save_member_checkin(
+def save_checkin(
     uow: UnitOfWork, link_hash: str | None, scores: Scores, pseudonym_secret: str, week: IsoWeek | None = None
 ) -> SaveResult | None:
     """Store a member's check-in for this ISO week: one per member, a second one replaces the first.
@@ -178,13 +135,13 @@ def save_member_checkin(
         return None
     when = week or this_week()
     try:
-        return _save_member(uow, link_hash, cleaned, pseudonym_secret, when)
+        return _save(uow, link_hash, cleaned, pseudonym_secret, when)
     except IntegrityError:
         # The same member saved twice at once (two devices); the other insert won. Update it.
-        return _save_member(uow, link_hash, cleaned, pseudonym_secret, when)
+        return _save(uow, link_hash, cleaned, pseudonym_secret, when)
 
 
-def _save_member(uow: UnitOfWork, link_hash: str | None, scores: Scores, secret: str, when: IsoWeek) -> SaveResult:
+def _save(uow: UnitOfWork, link_hash: str | None, scores: Scores, secret: str, when: IsoWeek) -> SaveResult:
     with uow:
         member = uow.members.with_token_hash(link_hash) if link_hash else None
         if member is None:

@@ -75,3 +75,13 @@ class Database:
     def dispose(self) -> None:
         if self._engine is not None:
             self._engine.dispose()
+
+
+def describe_error(exc: BaseException) -> str:
+    """A database error for a log line: its type and SQLSTATE, never its message.
+
+    Parameters are hidden by the engine, but PostgreSQL itself repeats a failing row in the
+    message ("Failing row contains (...)"), so the message is never logged.
+    """
+    code = getattr(getattr(exc, "orig", None), "pgcode", None) or getattr(exc, "code", None)
+    return f"{type(exc).__name__}" + (f" ({code})" if code else "")

@@ -301,3 +301,36 @@ class OutboxMail(Base):
         UniqueConstraint("member_id", "iso_year", "iso_week", "kind", name="uq_outbox_key"),
         Index("ix_outbox_due", "status", "next_attempt_at"),
     )
+
+
+# --------------------------------------------------------------------------- help at school
+# How staff reach the school's own vertrouwenspersoon and bedrijfsarts / arbodienst, entered
+# by a coordinator on the dashboard and named by the bot in the third help tier.
+
+
+class SchoolContact(Base):
+    """One way to get help at a school: its vertrouwenspersoon or its bedrijfsarts / arbodienst.
+
+    A person's name is kept only when that person agreed to be named (``name_agreed``).
+    Every value is plain text, validated by bot.services.contacts; the chat shows it escaped.
+    """
+
+    __tablename__ = "school_contacts"
+
+    id = Column(Integer, primary_key=True)
+    school_id = Column(Integer, ForeignKey("schools.id", ondelete="CASCADE"), nullable=False)
+    #: "vertrouwenspersoon" or "bedrijfsarts".
+    kind = Column(String(32), nullable=False)
+    name = Column(String(100), nullable=True)
+    name_agreed = Column(Boolean, nullable=False, default=False)
+    phone = Column(String(32), nullable=True)
+    email = Column(String(254), nullable=True)
+    url = Column(String(300), nullable=True)
+    hours = Column(String(200), nullable=True)
+    updated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("school_id", "kind", name="uq_school_contacts_key"),
+        CheckConstraint("name IS NULL OR name_agreed", name="name_agreed"),
+        CheckConstraint("kind IN ('vertrouwenspersoon', 'bedrijfsarts')", name="kind"),
+    )

@@ -25,6 +25,7 @@ from bot.storage.models import (
     ReleasedWeek,
     RosterEvent,
     School,
+    SchoolContact,
     SchoolDomain,
     Team,
     TeamHoliday,
@@ -153,6 +154,23 @@ class SchoolRepository:
         self.session.execute(delete(TeamHoliday).where(TeamHoliday.team_id == team_id, _in_week(TeamHoliday, week)))
         if on:
             self.session.add(TeamHoliday(team_id=team_id, iso_year=week.year, iso_week=week.week))
+        self.session.flush()
+
+    def contacts(self, school_id: int) -> list[SchoolContact]:
+        """The school's help contacts (vertrouwenspersoon, bedrijfsarts), by kind."""
+        return list(
+            self.session.execute(
+                select(SchoolContact).where(SchoolContact.school_id == school_id).order_by(SchoolContact.kind)
+            ).scalars()
+        )
+
+    def set_contact(self, school_id: int, kind: str, values: Mapping[str, object] | None) -> None:
+        """Replace the school's contact of this kind with ``values``; None removes it."""
+        self.session.execute(
+            delete(SchoolContact).where(SchoolContact.school_id == school_id, SchoolContact.kind == kind)
+        )
+        if values is not None:
+            self.session.add(SchoolContact(school_id=school_id, kind=kind, **values))
         self.session.flush()
 
 

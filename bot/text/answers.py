@@ -19,9 +19,16 @@ How an answer is read, in this order:
    doen" 5; verbinding: "helemaal niet" 1 .. "heel erg" 5; "weinig energie" 2).
    On the workload question plain "goed"/"prima" (4, or the anchor "goed te doen"?)
    and amounts ("veel": work or doable?) are unclear.
-5. One typo per word is corrected ("suuper", "geweldug"), never into another word that
-   the typed one contains ("ontevreden" is not "tevreden") and never across a negation.
-6. Emoji: alone, or agreeing (within one step) with the words or number beside them.
+5. One typo per word is corrected ("suuper", "leukk", "niet ehct"), never into another
+   word that the typed one contains ("ontevreden" is not "tevreden"), never into or out
+   of a negation, and only when exactly one known word is one edit away.
+6. An answer that explains itself ("Drukke week, ouderavonden. Doe maar een 2.") is read
+   by its verdict when the other parts are only context: no other number, no part that
+   disagrees or names the question's subject again ("wel steun, geen waardering"), and,
+   for words without "dus"/"al met al", no "maar" and no context saying otherwise.
+7. Emoji: alone, or beside words that say the same or more ("goed te doen 👍"); beside a
+   number, within one step. Tired faces (😩) say nothing about colleagues or your
+   leader, angry ones (😡) nothing about an amount: unclear there.
 """
 
 from __future__ import annotations
@@ -188,12 +195,8 @@ _NONE = "none"  # geen 1: helemaal geen 1, bijna geen 1 (an amount)
 _AMOUNTS = {_MUCH, _LITTLE, _NONE}
 
 HEADS: dict[str, str] = {
-    **dict.fromkeys(
-        ["goed", "fijn", "leuk", "lekker", "prettig", "tevreden", "positief", "good", "nice"], _POS
-    ),
-    **dict.fromkeys(
-        ["slecht", "zwaar", "moeilijk", "lastig", "ontevreden", "onprettig", "bad", "poor"], _NEG
-    ),
+    **dict.fromkeys(["goed", "fijn", "leuk", "lekker", "prettig", "tevreden", "positief", "good", "nice"], _POS),
+    **dict.fromkeys(["slecht", "zwaar", "moeilijk", "lastig", "ontevreden", "onprettig", "bad", "poor"], _NEG),
     **dict.fromkeys(
         [
             "geweldig",
@@ -308,7 +311,7 @@ NEGATIONS = {
 }
 STRONG_NEGATIONS = {"helemaal niet", "totaal niet", "absoluut niet", "echt niet", "echt helemaal niet", "totally not"}
 #: "helemaal geen energie", "bijna geen steun", "zo goed als niks".
-_NONE_MODIFIERS = {"helemaal", "totaal", "bijna", "vrijwel", "nagenoeg", "zo goed als", "echt", "absoluut", "echt helemaal"}
+_NONE_MODIFIERS = {*"helemaal totaal bijna vrijwel nagenoeg echt absoluut".split(), "zo goed als", "echt helemaal"}
 #: "helemaal kapot", "totaal uitgeput".
 _BOTTOM_MODIFIERS = {"helemaal", "totaal", "compleet", "volledig", "echt helemaal"}
 #: Written as one word: "superleuk", "keigoed", "megaveel".
@@ -389,8 +392,8 @@ PHRASES: dict[str, int] = {
     "very much": 5,
 }
 #: Fixed phrases that are amounts ("hoeveel?"): unclear on the workload question.
-_AMOUNT_PHRASES = {"heel weinig", "geen enkele", "hardly any", "barely any", "none at all", "not any", "not a lot", "karig"}
-_AMOUNT_PHRASES |= {"a lot", "quite a lot", "lots", "lots of", "a lot of", "very much", "enorm"}
+_AMOUNT_PHRASES = {"heel weinig", "geen enkele", "karig", "enorm", "hardly any", "barely any", "none at all"}
+_AMOUNT_PHRASES |= {"not any", "not a lot", "a lot", "quite a lot", "lots", "lots of", "a lot of", "very much"}
 #: Known, and deliberately unclear: a guess either way.
 UNCLEAR_PHRASES = {
     "een beetje",
@@ -478,7 +481,7 @@ VERBINDING_PHRASES: dict[str, int] = {
     "very much so": 5,
 }
 #: The degree words that are unclear on their own for the connection question.
-_VERBINDING_UNCLEAR = {"heel", "erg", "zeer", "sterk", "best", "very", "quite", "enigszins", "totaal", "zeker", "absoluut"}
+_VERBINDING_UNCLEAR = {*"heel erg zeer sterk best very quite enigszins totaal zeker absoluut".split()}
 DIMENSION_PHRASES: dict[str, dict[str, int]] = {
     "energie": ENERGIE_PHRASES,
     "werkdruk": WERKDRUK_PHRASES,
@@ -1061,14 +1064,14 @@ def _one_edit(typed: str, word: str) -> bool:
     if typed == word or abs(len(typed) - len(word)) > 1:
         return False
     if len(typed) == len(word):
-        diff = [i for i, (a, b) in enumerate(zip(typed, word)) if a != b]
+        diff = [i for i, (a, b) in enumerate(zip(typed, word, strict=True)) if a != b]
         if len(diff) == 1:
             return True
         first, second = (diff + [0, 0])[:2]
         swapped = typed[first] == word[second] and typed[second] == word[first]
         return len(diff) == 2 and second == first + 1 and swapped
     longer, shorter = (typed, word) if len(typed) > len(word) else (word, typed)
-    i = next((i for i, (a, b) in enumerate(zip(longer, shorter)) if a != b), len(shorter))
+    i = next((i for i, (a, b) in enumerate(zip(longer, shorter, strict=False)) if a != b), len(shorter))
     return longer[i + 1 :] == shorter[i:]
 
 
@@ -1085,7 +1088,8 @@ def _correct(token: str) -> str | None:
     if len(token) == 3:
         # Short words: only two letters swapped ("wle") or a double letter missing ("hel").
         found = {w for w in targets if len(w) == 3 and sorted(w) == sorted(token) and _one_edit(token, w)}
-        found |= {w for w in targets if len(w) == 4 and any(w[:i] + w[i + 1 :] == token for i in range(3) if w[i] == w[i + 1])}
+        doubled = {w for w in targets if len(w) == 4 and w[1] == w[2]}  # "heel", "hoor", "veel"
+        found |= {w for w in doubled if w[:1] + w[2:] == token}
     else:
         # "ontevreden" is no typo of "tevreden", nor "leukste" of "leuk": another word, so unclear.
         found = {w for w in targets if _one_edit(token, w) and w not in token and token not in w}
@@ -1103,9 +1107,9 @@ def _correct_typos(tokens: list[str]) -> list[str] | None:
 
 def _tokens(clean: str) -> list[str]:
     tokens = []
-    for token in clean.split():
-        plain = _strip_accents(token)
-        if plain == "een" and token != "een":
+    for word in clean.split():
+        plain = _strip_accents(word)
+        if plain == "een" and word != "een":
             plain = "1"  # "één" is a number, "een" usually an article
         plain = re.sub(r"([a-z])\1{2,}", r"\1\1", plain)  # "heeeel" -> "heel", "suuuper" -> "suuper"
         tokens.append(_ALIASES.get(plain, plain))

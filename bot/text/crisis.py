@@ -1,9 +1,25 @@
-"""Safety net: recognise messages about suicide or acute distress by pattern.
+"""Safety net: recognise, by pattern, messages about suicide or acute danger, and whose they are.
 
-The NLU model has a ``crisis`` intent; these patterns (``crisis_patterns.txt``, one
-Python regular expression per line, matched on lower-cased text) make sure the 113
-answer never depends on model confidence. They are tuned for recall: a false alarm
-costs one kind message, a miss can cost much more. Tested in tests/test_crisis.py.
+Two help tiers that must never be mixed up (issue 16):
+
+* ``CRISIS``: the writer has suicidal thoughts, harms themself or is in acute danger
+  (or nobody else is named). Answered with 113 / 0800-0113 / 112.
+* ``ZORG_ANDER``: the writer is worried about someone else (a colleague, a pupil) who
+  talks about suicide. Answered with what to do: ask, stay, call 113 together, 112.
+
+Tiredness, crying or "ik kan niet meer" without words about death or self-harm is
+neither: 113 itself warns that sending everyone who is tired to 113 leaves people
+feeling dismissed (the third tier, ``steun``, is for them).
+
+Patterns are Python regular expressions, one per line, matched on lower-cased text:
+``crisis_patterns.txt`` says "someone wants to die / harm themself" in words that do
+not fix the person (``wil dood`` is the same for ik and ze); ``zorg_ander_patterns.txt``
+only matches words about another person (``zichzelf``, ``haar leven``, ``talks about
+suicide``). Whose a crisis match is, is read from the nearest person word before it in
+the same sentence ("mijn collega zegt dat *ze* dood wil" is someone else; "*ik* wil
+dood" is the writer). Tuned for recall: when it is unclear whose it is, the answer is
+the 113 answer, which also helps people around someone. Tested in tests/test_crisis.py
+and tests/test_help_tiers.py.
 """
 
 from __future__ import annotations
@@ -13,14 +29,44 @@ import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
-PATTERNS_FILE = Path(__file__).with_name("crisis_patterns.txt")
+CRISIS = "crisis"
+ZORG_ANDER = "zorg_ander"
+
+HERE = Path(__file__).resolve().parent
+PATTERNS_FILE = HERE / "crisis_patterns.txt"
+OTHER_PATTERNS_FILE = HERE / "zorg_ander_patterns.txt"
+
+#: The writer: subject and object pronouns, Dutch and English (not "mijn": "mijn collega" is someone else).
+FIRST_PERSON = re.compile(
+    r"\b(ik|ikke|me|mij|mezelf|mijzelf|mzelf|i|i'm|im|i've|ive|i'd|i'll|myself)\b|\b(mijn|m'n|mn|my)\s+(eigen\s+)?(leven|life)\b"
+)
+#: Someone else: third-person pronouns and the people a school employee worries about.
+OTHER_PERSON = re.compile(
+    r"\b(hij|zij|ze|hem|haar|zichzelf|zich|hen|hun"
+    r"|he|she|him|her|his|hers|himself|herself|they|them|their|themselves"
+    r"|collega'?s?|leerlingen?|studenten?|cursisten?|kinderen|kind|zoon|dochter|vriend(in)?|partner|iemand|teamlid"
+    r"|mentorleerling|leerkracht|docent(e|en)?|juf|meester|klasgenoot|broer|zus|moeder|vader"
+    r"|colleagues?|co-?workers?|students?|pupils?|child|kids?|son|daughter|friends?|someone|somebody|teachers?)\b"
+)
+#: Where a sentence ends: a person word across it does not say whose a match is.
+SENTENCE_END = re.compile(r"[.!?;:\n]")
+
+_SELF, _OTHER, _UNKNOWN = "self", "other", "unknown"
+
+
+def _load(path: Path) -> tuple[re.Pattern[str], ...]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return tuple(re.compile(line) for line in lines if line.strip() and not line.startswith("#"))
 
 
 @lru_cache(maxsize=1)
-def _compiled() -> re.Pattern[str]:
-    lines = PATTERNS_FILE.read_text(encoding="utf-8").splitlines()
-    patterns = [line for line in lines if line.strip() and not line.startswith("#")]
-    return re.compile("|".join(f"(?:{p})" for p in patterns))
+def _crisis_patterns() -> tuple[re.Pattern[str], ...]:
+    return _load(PATTERNS_FILE)
+
+
+@lru_cache(maxsize=1)
+def _other_patterns() -> tuple[re.Pattern[str], ...]:
+    return _load(OTHER_PATTERNS_FILE)
 
 
 def _normalise(text: str) -> str:
@@ -28,8 +74,62 @@ def _normalise(text: str) -> str:
     return re.sub(r"\s+", " ", text)
 
 
-def is_crisis(text: str | None) -> bool:
-    """True when ``text`` expresses suicidal thoughts, self-harm or acute distress."""
+def _nearest_person(before: str, after: str) -> str:
+    """Whose words these are: the last person word before them, else the first one after."""
+    marks = [(m.end(), _SELF) for m in FIRST_PERSON.finditer(before)]
+    marks += [(m.end(), _OTHER) for m in OTHER_PERSON.finditer(before)]
+    if marks:
+        return max(marks)[1]
+    marks = [(m.start(), _SELF) for m in FIRST_PERSON.finditer(after)]
+    marks += [(m.start(), _OTHER) for m in OTHER_PERSON.finditer(after)]
+    return min(marks)[1] if marks else _UNKNOWN
+
+
+def _owner(text: str, match: re.Match[str]) -> str:
+    span = match.group(0)
+    if FIRST_PERSON.search(span):
+        return _SELF
+    starts = [m.end() for m in SENTENCE_END.finditer(text, 0, match.start())]
+    end = SENTENCE_END.search(text, match.end())
+    sentence_start = starts[-1] if starts else 0
+    sentence_end = end.start() if end else len(text)
+    return _nearest_person(text[sentence_start : match.start()], text[match.end() : sentence_end])
+
+
+def crisis_tier(text: str | None) -> str | None:
+    """``CRISIS``, ``ZORG_ANDER`` or None for a message (see the module docstring)."""
     if not text or text.startswith("/"):
-        return False
-    return _compiled().search(_normalise(text[:5000])) is not None
+        return None
+    norm = _normalise(text[:5000])
+    strong_self = weak = other = False
+    for pattern in _crisis_patterns():
+        for match in pattern.finditer(norm):
+            owner = _owner(norm, match)
+            # One word ("zelfmoord", "suïcidaal") says what about, not whose: weaker evidence.
+            single_word = " " not in match.group(0).strip()
+            if owner == _SELF and not single_word:
+                strong_self = True
+            elif owner == _OTHER:
+                other = True
+            else:
+                weak = True
+    if strong_self:
+        return CRISIS
+    if other or any(p.search(norm) for p in _other_patterns()):
+        return ZORG_ANDER
+    if weak:
+        # Unclear whose: someone else only when others and not the writer are named.
+        if OTHER_PERSON.search(norm) and not FIRST_PERSON.search(norm):
+            return ZORG_ANDER
+        return CRISIS
+    return None
+
+
+def is_crisis(text: str | None) -> bool:
+    """True when ``text`` expresses the writer's own suicidal thoughts, self-harm or acute distress."""
+    return crisis_tier(text) == CRISIS
+
+
+def is_worry_about_other(text: str | None) -> bool:
+    """True when ``text`` says that someone else talks about suicide or self-harm."""
+    return crisis_tier(text) == ZORG_ANDER

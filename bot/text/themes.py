@@ -1,0 +1,102 @@
+"""What a distress message or a near-domain question is about, read from its words.
+
+The themes and their words live in bot/catalogue/themas.yml. The input guard
+(bot/rasa_nlu/input_guard.py) uses them inside the Rasa process, so the empathic
+sentence of the third help tier and the "dat weet ik niet, vraag het ..." answer can
+follow what was said while the action server is down. Pure functions; the catalogue is
+read on first use.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+THEMES_FILE = Path(__file__).resolve().parent.parent / "catalogue" / "themas.yml"
+#: The slot value when no theme's words match (domain/steun.yml, domain/fallback.yml).
+GENERAL = "algemeen"
+
+
+@dataclass(frozen=True)
+class Theme:
+    id: str
+    words: tuple[re.Pattern[str], ...]
+    strong: tuple[re.Pattern[str], ...] = ()
+    tool: str | None = None
+
+
+@dataclass(frozen=True)
+class Found:
+    """A theme found in a message, and where its word is (for the entity span)."""
+
+    theme: str
+    start: int
+    end: int
+
+
+def _compile(patterns: list[str] | None) -> tuple[re.Pattern[str], ...]:
+    return tuple(re.compile(p) for p in patterns or ())
+
+
+@lru_cache(maxsize=1)
+def _catalogue() -> dict[str, tuple[Theme, ...]]:
+    data = yaml.safe_load(THEMES_FILE.read_text(encoding="utf-8"))
+    result = {}
+    for kind in ("steun", "buiten_bereik"):
+        themes = tuple(
+            Theme(item["id"], _compile(item.get("woorden")), _compile(item.get("sterk")), item.get("tool"))
+            for item in data[kind]
+        )
+        ids = [t.id for t in themes]
+        if len(set(ids)) != len(ids) or GENERAL in ids or any(not (t.words or t.strong) for t in themes):
+            raise ValueError(f"Invalid {kind} themes in {THEMES_FILE}.")
+        result[kind] = themes
+    return result
+
+
+def steun_themes() -> tuple[Theme, ...]:
+    return _catalogue()["steun"]
+
+
+def near_domain_themes() -> tuple[Theme, ...]:
+    return _catalogue()["buiten_bereik"]
+
+
+def normalise(text: str) -> str:
+    """Lower case with straight quotes, character for character, so spans fit the original text."""
+    lowered = "".join(ch.lower() if len(ch.lower()) == 1 else ch for ch in text)
+    return lowered.replace("’", "'").replace("‘", "'")
+
+
+def _first(themes: tuple[Theme, ...], text: str, strong_only: bool) -> Found | None:
+    """The first theme with a strong match, else (unless ``strong_only``) the first with a word match."""
+    norm = normalise(text[:5000])
+    passes = ("strong",) if strong_only else ("strong", "words")
+    for kind in passes:
+        for theme in themes:
+            for pattern in getattr(theme, kind):
+                match = pattern.search(norm)
+                if match:
+                    return Found(theme.id, match.start(), match.end())
+    return None
+
+
+def steun_theme(text: str | None) -> Found | None:
+    """The first distress theme (themas.yml order) whose words are in ``text``."""
+    return _first(steun_themes(), text or "", strong_only=False)
+
+
+def near_domain_theme(text: str | None, strong_only: bool = False) -> Found | None:
+    """The near-domain theme of ``text``; with ``strong_only`` only words that rule out a knowledge answer."""
+    if not text or text.startswith("/"):
+        return None
+    return _first(near_domain_themes(), text, strong_only)
+
+
+def theme_tool(theme: str | None) -> str | None:
+    """The id of the tool (bot/catalogue/tools.yml) offered for a distress theme."""
+    return next((t.tool for t in steun_themes() if t.id == theme), None)
