@@ -23,12 +23,12 @@ from bot.backend import Backend
 from bot.services.catalogue import topic_labels
 from bot.services.coordinators import generate_password
 from bot.services.links import member_link, member_token, token_hash
-from bot.services.release import encode_dim, last_ended_week
+from bot.services.release import frozen, last_ended_week
 from bot.services.scan import clean_answers
 from bot.services.teams import new_code
 from bot.services.topics import FALLBACK, OUT_OF_SCOPE
-from bot.storage.models import Member, ReleasedWeek, School, Team, utcnow
-from bot.storage.repositories import RawDim
+from bot.storage.models import Member, School, Team, utcnow
+from bot.storage.repositories import RawDim, RawWeek
 from bot.storage.unit_of_work import UnitOfWork
 from bot.vocabulary import DIMENSIONS, IsoWeek, last_weeks
 
@@ -177,17 +177,8 @@ def _insert_demo_story(uow: UnitOfWork, team_ids: dict[str, int], until: IsoWeek
     for team_id in team_ids.values():
         for week in weeks:
             mine = [r for r in rows if r["team_id"] == team_id and (r["iso_year"], r["iso_week"]) == week]
-            uow.releases.add(
-                ReleasedWeek(
-                    team_id=team_id,
-                    iso_year=week.year,
-                    iso_week=week.week,
-                    released_at=utcnow(),
-                    eligible=sizes[team_id],
-                    respondents=len(mine),
-                    **{d: encode_dim(RawDim.of(r[d] for r in mine)) for d in DIMENSIONS},
-                )
-            )
+            raw = RawWeek(len(mine), {d: RawDim.of(r[d] for r in mine) for d in DIMENSIONS})
+            uow.releases.add(frozen(team_id, week, raw, sizes[team_id], utcnow()))
     return len(rows)
 
 

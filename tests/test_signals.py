@@ -13,12 +13,12 @@ import pytest
 
 from bot.backend import Backend
 from bot.services import signals
-from bot.services.release import encode_dim
+from bot.services.release import frozen
 from bot.services.signals import SHOWN, SUPPRESSED, insights_json, school_overview, team_insights
 from bot.services.teams import create_team
 from bot.services.topics import FALLBACK, OUT_OF_SCOPE
 from bot.settings import Settings
-from bot.storage.models import ReleasedWeek, utcnow
+from bot.storage.models import utcnow
 from bot.storage.repositories import RawDim, RawWeek
 from bot.storage.unit_of_work import UnitOfWork
 from bot.vocabulary import DIMENSIONS, IsoWeek, last_weeks
@@ -53,17 +53,7 @@ def release(uow: UnitOfWork, team_id: int, week: IsoWeek, eligible: int = 0) -> 
     """
     with uow:
         raw = uow.checkins.aggregate([team_id], [week]).get((team_id, week), RawWeek())
-        uow.releases.add(
-            ReleasedWeek(
-                team_id=team_id,
-                iso_year=week.year,
-                iso_week=week.week,
-                released_at=utcnow(),
-                eligible=eligible,
-                respondents=raw.n,
-                **{d: encode_dim(raw.dims[d]) for d in DIMENSIONS},
-            )
-        )
+        uow.releases.add(frozen(team_id, week, raw, eligible, utcnow()))
         uow.commit()
     return raw
 

@@ -41,6 +41,19 @@ def last_ended_week(today: date) -> IsoWeek:
     return IsoWeek.of(today).previous()
 
 
+def frozen(team_id: int, week: IsoWeek, raw: RawWeek, eligible: int, now: datetime) -> ReleasedWeek:
+    """The released row of one team-week: its aggregate and how many members counted."""
+    return ReleasedWeek(
+        team_id=team_id,
+        iso_year=week.year,
+        iso_week=week.week,
+        released_at=now,
+        eligible=eligible,
+        respondents=raw.n,
+        **{d: encode_dim(raw.dims[d]) for d in DIMENSIONS},
+    )
+
+
 @dataclass(frozen=True)
 class Released:
     team_id: int
@@ -76,18 +89,8 @@ def _release(uow: UnitOfWork, pseudonym_secret: str, now: datetime) -> list[Rele
             while week.monday() <= last.monday():
                 counting = {member_key(m.id, pseudonym_secret) for m in members if m.counts_from <= week.monday()}
                 rows = [c for c in uow.checkins.of_team_week(team.id, week) if c.person_key in counting]
-                dims = {d: RawDim.of(getattr(c, d) for c in rows) for d in DIMENSIONS}
-                uow.releases.add(
-                    ReleasedWeek(
-                        team_id=team.id,
-                        iso_year=week.year,
-                        iso_week=week.week,
-                        released_at=now,
-                        eligible=len(counting),
-                        respondents=len(rows),
-                        **{d: encode_dim(dims[d]) for d in DIMENSIONS},
-                    )
-                )
+                raw = RawWeek(len(rows), {d: RawDim.of(getattr(c, d) for c in rows) for d in DIMENSIONS})
+                uow.releases.add(frozen(team.id, week, raw, len(counting), now))
                 released.append(Released(team.id, week, len(rows)))
                 week = week.next()
         uow.commit()

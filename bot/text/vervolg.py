@@ -178,7 +178,13 @@ ELEMENTS: tuple[Element, ...] = (
         local="zelf, ikzelf, individu, individual, medewerker zelf",
         kennis="amplitie_zelf",
     ),
-    _e("amplitie", "team", "teams en groepen, teams and groups", local="teams, team, groepen, groups", kennis="amplitie_team"),
+    _e(
+        "amplitie",
+        "team",
+        "teams en groepen, teams and groups",
+        local="teams, team, groepen, groups",
+        kennis="amplitie_team",
+    ),
     _e(
         "amplitie",
         "leiding",
