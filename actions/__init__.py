@@ -16,6 +16,7 @@ def all_actions() -> tuple[type, ...]:
     from actions.privacy import ActionDeleteMyData, ValidateDeleteForm
     from actions.roster import ActionRosterInfo, ActionSendLink, ValidateLinkForm
     from actions.scan import ActionScanReset, ActionScanSubmit, ValidateFundamentScanForm
+    from actions.steun import ActionSchoolContacten, ActionSteun
 
     return (
         ValidateCheckinForm,
@@ -34,4 +35,6 @@ def all_actions() -> tuple[type, ...]:
         ActionRosterInfo,
         ValidateLinkForm,
         ActionSendLink,
+        ActionSteun,
+        ActionSchoolContacten,
     )

@@ -17,6 +17,7 @@ from bot.services import checkin
 from bot.services.catalogue import Tool, dimension_labels
 from bot.storage.db import describe_error
 from bot.text.answers import Answer, Kind, parse_score, parse_yes_no
+from bot.text.plain import markdown_literal
 from bot.vocabulary import DIMENSIONS
 
 logger = logging.getLogger(__name__)
@@ -167,7 +168,7 @@ def format_history(weeks: list[checkin.HistoryWeek]) -> str:
     lines = []
     for item in weeks:
         parts = " · ".join(f"{labels[d]} {item.scores[d] if item.scores[d] is not None else '–'}" for d in DIMENSIONS)
-        lines.append(f"- **Week {item.week.week}** ({item.team_name}): {parts}")
+        lines.append(f"- **Week {item.week.week}** ({markdown_literal(item.team_name)}): {parts}")
     return "\n".join(lines)
 
 

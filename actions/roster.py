@@ -15,6 +15,7 @@ from actions.common import BackendAction
 from bot.services import invitations, roster
 from bot.storage.db import describe_error
 from bot.text.answers import Kind, parse_score
+from bot.text.plain import markdown_literal
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +40,10 @@ class ActionRosterInfo(BackendAction):
             dispatcher.utter_message(response="utter_action_failed")
             return []
         dispatcher.utter_message(
-            response="utter_roster_info", team=member.team_name, size=summary.size, recent=summary.added_recently
+            response="utter_roster_info",
+            team=markdown_literal(member.team_name),
+            size=summary.size,
+            recent=summary.added_recently,
         )
         return []
 

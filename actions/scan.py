@@ -16,6 +16,7 @@ from actions.forms import AnswerFormValidation, FormTexts
 from bot.services import scan
 from bot.storage.db import describe_error
 from bot.text.answers import Answer, parse_level
+from bot.text.plain import markdown_literal
 from bot.vocabulary import SCAN_ITEMS
 
 logger = logging.getLogger(__name__)
@@ -54,7 +55,7 @@ class ScanAction(BackendAction):
         token = metadata_value(tracker, "scan_token")
         if token is None:
             return None, None
-        return token, scan.read_scan_token(token, self.backend.settings.web_secret_key)
+        return token, scan.read_scan_token(token, self.backend.settings.scan_token_secret)
 
 
 class ActionScanReset(ScanAction):
@@ -69,7 +70,7 @@ class ActionScanReset(ScanAction):
         _token, school_id = self.school_of_token(tracker)
         school = scan.school_name(self.backend.uow(), school_id) if school_id is not None else None
         if school:
-            dispatcher.utter_message(response="utter_scan_intro_saved", school=school)
+            dispatcher.utter_message(response="utter_scan_intro_saved", school=markdown_literal(school))
         else:
             dispatcher.utter_message(response="utter_scan_intro")
         return reset_events()
@@ -141,5 +142,5 @@ class ActionScanSubmit(ScanAction):
             dispatcher.utter_message(response="utter_scan_save_failed")
             return
         dispatcher.utter_message(
-            response="utter_scan_saved", school=saved.school_name, date=dutch_date(saved.created_at)
+            response="utter_scan_saved", school=markdown_literal(saved.school_name), date=dutch_date(saved.created_at)
         )

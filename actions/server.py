@@ -27,6 +27,7 @@ from sanic.request import Request
 from actions import all_actions
 from bot.backend import Backend
 from bot.settings import Settings
+from bot.storage.migrate import upgrade
 
 logger = logging.getLogger(__name__)
 
@@ -97,7 +98,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default=os.environ.get("ACTION_SERVER_HOST", "127.0.0.1"))
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    app = create_secure_app(Settings.from_env())
+    settings = Settings.from_env()
+    upgrade(settings.database_url)  # once, however many processes start together
+    app = create_secure_app(settings)
     logger.info("Action server on http://%s:%s", args.host, args.port)
     app.run(host=args.host, port=args.port, workers=1, access_log=False, motd=False)
 

@@ -14,9 +14,9 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks.load import CHECKIN_OPENING, KNOWLEDGE, Checkin, LoadResult, run_load, verify_checkins
+from benchmarks.load import CHECKIN_OPENING, KNOWLEDGE, Checkin, LoadResult, most_senders, run_load, verify_checkins
 from benchmarks.plan import Bench
-from benchmarks.processes import Servers, bench_team, start_rasa, start_stack, vm_hwm_mb
+from benchmarks.processes import BenchTeam, Servers, bench_team, start_rasa, start_stack, vm_hwm_mb
 from benchmarks.stats import LatencySummary, median, summarize
 
 PLAIN = "ours without speed-ups"  # the A/B variant (RASA_SPEEDUPS=0)
@@ -36,8 +36,15 @@ class LatencyResult:
     checkins: dict[str, list[Checkin]]
 
 
-def load(urls: list[str], users: int, code: str, seconds: float, run_id: str, **kw) -> LoadResult:
-    return asyncio.run(run_load(urls, users, code, seconds, run_id=run_id, **kw))
+def load(urls: list[str], users: int, team: BenchTeam, seconds: float, run_id: str, **kw) -> LoadResult:
+    """One load run, its senders each one of ``team``'s roster members (added before the run, not during it)."""
+    team.top_up(most_senders(users, seconds, kw.get("max_conversations_per_user")))
+    return asyncio.run(run_load(urls, users, team.pool, seconds, run_id=run_id, **kw))
+
+
+def shortage(r: LoadResult) -> str:
+    """A note for the log when users of a run stopped early for want of roster members."""
+    return f", {r.short_of_members} users ran out of roster members" if r.short_of_members else ""
 
 
 def latency_kinds(b: Bench) -> list[tuple[str, int]]:
@@ -71,9 +78,9 @@ def latency_stage(b: Bench, models: dict[str, Path]) -> LatencyResult:
     ratios: dict[tuple[str, int], list[float]] = {}
     try:
         b.log("latency: " + ", ".join(f"{name} at {url}" for name, url in urls.items()))
-        code = bench_team(s.backend)
+        team = bench_team(s.backend)
         for name, url in urls.items():  # warm-up: one knowledge conversation + one check-in
-            all_checkins[name] = load([url], 2, code, 60, f"warm-{name}", max_conversations_per_user=1).checkins
+            all_checkins[name] = load([url], 2, team, 60, f"warm-{name}", max_conversations_per_user=1).checkins
         for rep in range(b.plan.repeats):
             for kind, users in latency_kinds(b):
                 names = [n for n in urls if n != PLAIN or (kind, users) in AB_RUNS]
@@ -82,19 +89,19 @@ def latency_stage(b: Bench, models: dict[str, Path]) -> LatencyResult:
                 for name in order:
                     think = b.plan.think_s if kind == "think" else (0.0, 0.0)
                     seconds = b.plan.think_seconds if kind == "think" else b.plan.load_seconds
-                    r = load([urls[name]], users, code, seconds, f"r{rep}-{name}-{kind}-{users}", think_s=think,
+                    r = load([urls[name]], users, team, seconds, f"r{rep}-{name}-{kind}-{users}", think_s=think,
                              seed=f"r{rep}-{kind}-{users}", stop_at_deadline=True)  # fmt: skip # same think times
                     all_checkins[name].extend(r.checkins)
                     m = summarize(r.latencies, r.seconds, r.errors)
                     runs.setdefault((kind, name, users), []).append(m)
                     tp[name] = m.throughput
-                    b.log(f"latency: {name} {kind} {users:>2} users rep {rep + 1}: p50 {m.p50_ms:.0f} ms "
-                          f"p95 {m.p95_ms:.0f} ms, {m.throughput:.1f} msg/s, {m.errors} errors")  # fmt: skip
+                    b.log(f"latency: {name} {kind} {users:>2} users rep {rep + 1}: p50 {m.p50_ms:.0f} ms p95 "
+                          f"{m.p95_ms:.0f} ms, {m.throughput:.1f} msg/s, {m.errors} errors{shortage(r)}")  # fmt: skip
                 if tp.get("default"):
                     ratios.setdefault((kind, users), []).append(tp["ours"] / tp["default"])
                 if tp.get(PLAIN):
                     ratios.setdefault((PLAIN, users), []).append(tp["ours"] / tp[PLAIN])
-        where = where_time_goes(urls["ours"], code)
+        where = where_time_goes(urls["ours"], team)
         memory = {f"Rasa ({name})": vm_hwm_mb(p.pid) for name, p in zip(urls, s.rasa_processes(), strict=True)}
         memory["action server"] = vm_hwm_mb(s.stack.processes[0].pid)
         secret = s.backend.settings.pseudonym_secret
@@ -106,8 +113,8 @@ def latency_stage(b: Bench, models: dict[str, Path]) -> LatencyResult:
     return result
 
 
-def where_time_goes(url: str, code: str, n: int = 5) -> dict[str, float]:
-    """NLU parse time vs full REST round trip, same texts, one at a time."""
+def where_time_goes(url: str, team: BenchTeam, n: int = 5) -> dict[str, float]:
+    """NLU parse time vs full REST round trip, same texts, one at a time (each sender a roster member)."""
 
     def post(path: str, body: dict) -> float:
         request = urllib.request.Request(  # noqa: S310 - loopback http URL only
@@ -118,18 +125,20 @@ def where_time_goes(url: str, code: str, n: int = 5) -> dict[str, float]:
             response.read()
         return (time.perf_counter() - t0) * 1000
 
+    team.top_up(2 * n)
+    members = [team.pool.take() for _ in range(2 * n)]
     parse_k, rest_k, parse_c, rest_c = [], [], [], []
     for i in range(n):
         text = KNOWLEDGE[i % len(KNOWLEDGE)]
         parse_k.append(post("/model/parse", {"text": text}))
         rest_k.append(post("/webhooks/rest/webhook", {"sender": f"where-k{i}", "message": text,
-                                                     "metadata": {"team_code": code}}))  # fmt: skip
+                                                     "metadata": members[i].metadata()}))  # fmt: skip
     for i in range(n):
-        sender = f"where-c{i}"
+        sender, metadata = f"where-c{i}", members[n + i].metadata()
         for text in [*CHECKIN_OPENING, "3", "4", "2", "5", "3"]:
             parse_c.append(post("/model/parse", {"text": text}))
             rest_c.append(post("/webhooks/rest/webhook", {"sender": sender, "message": text,
-                                                         "metadata": {"team_code": code}}))  # fmt: skip
+                                                         "metadata": metadata}))  # fmt: skip
     return {
         "knowledge question: NLU parse only": median(parse_k),
         "knowledge question: whole REST message": median(rest_k),

@@ -1,8 +1,11 @@
 """A small asyncio/aiohttp load client for Rasa's REST channel (loopback only).
 
 Each simulated user runs conversations one after another: a short knowledge conversation
-(two questions), then a whole check-in (start, consent, five answers) with team metadata,
-and so on, each under a fresh sender id. With ``think_s`` a user pauses a random time between
+(two questions), then a whole check-in (start, consent, five answers), and so on, each under
+a fresh sender id. Check-ins are stored only through a roster member's personal link, so every
+sender is a member of the bench team's roster (``Member``, one per sender, taken from a
+``MemberPool``): each of its messages carries the member's raw token as metadata
+``member_token``, as the widget opened from the link sends it. With ``think_s`` a user pauses a random time between
 its messages, as a person reads and types (locust's ``between(a, b)``); without it the users
 fire back to back, which measures saturation throughput rather than what a teacher waits.
 Messages go round-robin over ``urls`` (client-side alternation for the scale-out run). A run
@@ -17,8 +20,11 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import itertools
+import math
 import random
 import time
+from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import urlparse
@@ -39,11 +45,59 @@ KNOWLEDGE = [
 CHECKIN_OPENING = ["ik wil inchecken", "ja"]
 SAVED = "zijn opgeslagen"  # the bot's confirmation after the fifth answer
 CHECKIN_MESSAGES = len(CHECKIN_OPENING) + 5
+#: Messages per second no run here reaches (about 35 with 2 Rasa processes on 2 cores): the
+#: bound behind ``most_senders``.
+MAX_RATE = 60.0
+
+
+@dataclass(frozen=True)
+class Member:
+    """A roster member as its simulated sender needs it: the id (for its pseudonym) and the link's token."""
+
+    id: int
+    token: str  # raw token of the personal link; Rasa's channel stores only its SHA-256
+
+    def metadata(self) -> dict[str, str]:
+        from bot.services.links import TOKEN_METADATA
+
+        return {TOKEN_METADATA: self.token}
+
+
+class MemberPool:
+    """Roster members not used yet, handed out one per sender: no two conversations share a member.
+
+    One pool serves every run of a stage (on one database), so a check-in's stored row is its
+    own and nothing else's; the stage tops it up between runs (benchmarks.processes.BenchTeam).
+    """
+
+    def __init__(self, members: Iterable[Member] = ()) -> None:
+        self._free: deque[Member] = deque(members)
+
+    def add(self, members: Iterable[Member]) -> None:
+        self._free.extend(members)
+
+    def take(self) -> Member | None:
+        return self._free.popleft() if self._free else None
+
+    def __len__(self) -> int:
+        return len(self._free)
+
+
+def most_senders(users: int, duration_s: float, max_conversations_per_user: int | None = None) -> int:
+    """An upper bound on the senders (conversations) of one ``run_load``: members it may take.
+
+    Every finished conversation has at least two messages, and each user leaves at most one
+    unfinished, so a run of ``duration_s`` below ``MAX_RATE`` messages a second needs at most this.
+    """
+    if max_conversations_per_user is not None:
+        return users * max_conversations_per_user
+    return users + math.ceil(MAX_RATE * duration_s / 2)
 
 
 @dataclass(frozen=True)
 class Checkin:
     sender: str
+    member_id: int  # the roster member whose link the conversation used
     answers: tuple[int, int, int, int, int]
     final_reply: str
     abandoned: bool = False  # stopped at the deadline before its last answer
@@ -61,6 +115,8 @@ class LoadResult:
     errors: int = 0
     checkins: list[Checkin] = field(default_factory=list)
     conversations: int = 0
+    #: Users that stopped early because the pool had no member left (a too small top-up).
+    short_of_members: int = 0
 
 
 def answers_for(sender: str) -> tuple[int, int, int, int, int]:
@@ -78,7 +134,7 @@ def _check_loopback(urls: list[str]) -> None:
 async def run_load(
     urls: list[str],
     users: int,
-    team_code: str,
+    members: MemberPool,
     duration_s: float,
     max_messages: int = 100_000,
     run_id: str = "bench",
@@ -90,6 +146,8 @@ async def run_load(
 ) -> LoadResult:
     """Run ``users`` concurrent simulated users against ``urls``; returns per-message latencies.
 
+    Each conversation takes its own member from ``members`` (see ``most_senders`` for how many a
+    run may take); a user finding the pool empty stops, counted in ``short_of_members``.
     ``think_s=(a, b)``: each user waits uniformly between a and b seconds before each message,
     its first included, so the users do not all start in the same instant (locust's spawn rate).
     The think times come from ``seed`` (default ``run_id``): give two runs the same seed to
@@ -107,7 +165,7 @@ async def run_load(
     class Stop(Exception):
         """The deadline passed before this message (``stop_at_deadline``)."""
 
-    async def say(session: aiohttp.ClientSession, sender: str, text: str) -> str:
+    async def say(session: aiohttp.ClientSession, sender: str, member: Member, text: str) -> str:
         nonlocal sent
         if think_s[1] > 0:
             pause = rng.uniform(*think_s)
@@ -118,7 +176,7 @@ async def run_load(
             raise Stop
         sent += 1
         url = next(targets)
-        body = {"sender": sender, "message": text, "metadata": {"team_code": team_code}}
+        body = {"sender": sender, "message": text, "metadata": member.metadata()}
         t0 = time.perf_counter()
         try:
             async with session.post(f"{url}/webhooks/rest/webhook", json=body) as response:
@@ -137,12 +195,16 @@ async def run_load(
                 return
             if max_conversations_per_user is not None and k >= max_conversations_per_user:
                 return
+            member = members.take()
+            if member is None:
+                result.short_of_members += 1
+                return
             sender = f"{run_id}-u{u}-c{k}"
             result.conversations += 1
             if (u + k) % 2 == 0:  # knowledge conversation
                 try:
                     for i in range(2):
-                        await say(session, sender, KNOWLEDGE[(u + k + i) % len(KNOWLEDGE)])
+                        await say(session, sender, member, KNOWLEDGE[(u + k + i) % len(KNOWLEDGE)])
                 except Stop:
                     return
             else:  # a whole check-in, finished past the deadline unless stop_at_deadline
@@ -150,13 +212,13 @@ async def run_load(
                 reply, said = "", 0
                 try:
                     for text in [*CHECKIN_OPENING, *map(str, answers)]:
-                        reply = await say(session, sender, text)
+                        reply = await say(session, sender, member, text)
                         said += 1
                 except Stop:
                     if said:  # begun, then abandoned: must have stored nothing
-                        result.checkins.append(Checkin(sender, answers, reply, abandoned=True))
+                        result.checkins.append(Checkin(sender, member.id, answers, reply, abandoned=True))
                     return
-                result.checkins.append(Checkin(sender, answers, reply))
+                result.checkins.append(Checkin(sender, member.id, answers, reply))
 
     timeout = aiohttp.ClientTimeout(total=timeout_s)
     connector = aiohttp.TCPConnector(limit=max(users, 1))
@@ -169,20 +231,26 @@ async def run_load(
 def verify_checkins(uow: UnitOfWork, checkins: list[Checkin], secret: str) -> tuple[int, list[str]]:
     """Compare every check-in with what the database holds for it; returns (number right, problems).
 
-    Right means: a finished check-in was confirmed and stored exactly as answered, under its
-    own pseudonym; an abandoned one left nothing stored. ``uow``: a unit of work on the app
-    database the action server wrote to; ``secret``: its PSEUDONYM_SECRET.
+    Right means: a finished check-in was confirmed and stored exactly as answered, under the
+    pseudonym of its own roster member (``roster.member_key``), and no other check-in used that
+    member; an abandoned one left nothing stored. ``uow``: a unit of work on the app database
+    the action server wrote to; ``secret``: its PSEUDONYM_SECRET.
     """
+    from collections import Counter
+
     from bot.services.checkin import history
-    from bot.services.pseudonym import person_key
+    from bot.services.roster import member_key
     from bot.vocabulary import DIMENSIONS
 
     problems: list[str] = []
     exact = 0
+    shared = {m for m, n in Counter(c.member_id for c in checkins).items() if n > 1}
     for c in checkins:
-        weeks = history(uow, person_key(c.sender, secret=secret))
+        weeks = history(uow, member_key(c.member_id, secret))
         stored = [tuple(week.scores[d] for d in DIMENSIONS) for week in weeks]
-        if c.abandoned:
+        if c.member_id in shared:
+            problems.append(f"{c.sender}: member {c.member_id} was used by another check-in too")
+        elif c.abandoned:
             if stored:
                 problems.append(f"{c.sender}: abandoned half-way, yet stored {stored}")
             else:

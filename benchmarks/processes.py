@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from benchmarks.load import Member, MemberPool
 from benchmarks.plan import Bench
 from bot.backend import Backend
 from bot.settings import PROJECT_ROOT as ROOT
@@ -144,11 +145,77 @@ def backend_for(settings: Settings, database_url: str, **changes: object) -> Bac
     return Backend.from_settings(settings.with_changes(database_url=database_url, **changes))
 
 
-def bench_team(backend: Backend) -> str:
-    """A real (non-demo) school and team for the load; returns its team code."""
+def backend_for_stack(settings: Settings, stack: Stack) -> Backend:
+    """A backend on a started stack's app database with the secrets its servers read.
+
+    PSEUDONYM_SECRET (the member pseudonyms ``verify_checkins`` looks up) and LINK_SECRET (the
+    personal links' tokens) must be the servers' own; they come from ``stack.settings``, which
+    ``Stack.start`` read from the very environment it gives the action server and Rasa.
+    """
+    assert stack.settings is not None, "start() the stack first"
+    return backend_for(
+        settings,
+        stack.database_url,
+        pseudonym_secret=stack.settings.pseudonym_secret,
+        link_secret=stack.settings.link_secret,
+    )
+
+
+BENCH_SCHOOL = "Bench"
+BENCH_DOMAIN = "bench.test"
+
+
+@dataclass
+class BenchTeam:
+    """The bench school's roster: a real (non-demo) team whose members' personal links the load uses.
+
+    Check-ins are stored only through a member's link, and one member per simulated sender keeps
+    every check-in's row its own, so ``top_up`` adds members (between runs, never during one) as
+    the runs use them up; a full team (``roster.MAX_MEMBERS``) gets a sibling in the same school.
+    """
+
+    backend: Backend
+    code: str  # the first team's code
+    team_ids: list[int]
+    pool: MemberPool = field(default_factory=MemberPool)
+    added: int = 0  # members made so far, in all teams
+
+    def top_up(self, free: int) -> None:
+        """Add roster members until at least ``free`` of them are unused."""
+        from bot.services import roster
+        from bot.services.links import member_token
+        from bot.services.teams import create_team
+
+        while len(self.pool) < free:
+            with self.backend.uow() as uow:
+                size = uow.members.count(self.team_ids[-1])
+            if size >= roster.MAX_MEMBERS:
+                team = create_team(self.backend.uow(), BENCH_SCHOOL, f"Bench team {len(self.team_ids) + 1}")
+                self.team_ids.append(team.id)
+                size = 0
+            n = min(free - len(self.pool), roster.MAX_MEMBERS - size)
+            emails = [f"bench{self.added + i}@{BENCH_DOMAIN}" for i in range(n)]
+            change = roster.add_members(self.backend.uow(), self.team_ids[-1], "\n".join(emails), "bench",
+                                        self.backend.settings.link_secret)  # fmt: skip
+            if change.done != emails:
+                raise RuntimeError(f"bench roster: {change.errors[:3]}")
+            self.added += n
+            secret = self.backend.settings.link_secret
+            with self.backend.uow() as uow:
+                rows = uow.members.with_emails(emails)
+                self.pool.add(Member(m.id, member_token(m.id, m.token_version, secret)) for m in map(rows.get, emails))
+
+
+def bench_team(backend: Backend, members: int = 0) -> BenchTeam:
+    """The bench school and team, its allowed e-mail domain, and ``members`` roster members to start with."""
+    from bot.services import roster
     from bot.services.teams import create_team
 
-    return create_team(backend.uow(), "Bench", "Bench team").code
+    team = create_team(backend.uow(), BENCH_SCHOOL, "Bench team")
+    roster.set_domains(backend.uow(), BENCH_SCHOOL, [BENCH_DOMAIN])
+    bench = BenchTeam(backend, team.code, [team.id])
+    bench.top_up(members)
+    return bench
 
 
 def create_tracker_tables(url: str) -> None:
@@ -184,9 +251,11 @@ def start_stack(b: Bench, name: str, database_url: str, extra_env: dict[str, str
     var.mkdir()
     stack = servers.Stack(var, database_url)
     b.results.setdefault("stacks", []).append(stack)  # stopped at the end, even after a failure
+    # The servers get the run's own secrets, so the bench's settings and theirs agree on both
+    secrets = {"PSEUDONYM_SECRET": b.settings.pseudonym_secret, "LINK_SECRET": b.settings.link_secret}
     with MIGRATIONS:
-        stack.start(with_rasa=False, extra_env=extra_env)
-    backend = backend_for(b.settings, database_url, pseudonym_secret=stack.env["PSEUDONYM_SECRET"])
+        stack.start(with_rasa=False, extra_env={**secrets, **(extra_env or {})})
+    backend = backend_for_stack(b.settings, stack)
     b.results.setdefault("backends", []).append(backend)
     return Servers(stack, backend)
 

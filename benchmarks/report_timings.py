@@ -37,9 +37,11 @@ def latency_section(plan: Plan, r: LatencyResult) -> list[str]:
     md = ["## 2. Latency and throughput (REST channel, one Rasa process + action server)", ""]
     md += [
         "Simulated users (`benchmarks/load.py`, asyncio + aiohttp) run mixed conversations, each under a fresh "
-        "sender id: two knowledge questions, or a whole check-in (start, consent, five answers, with team "
-        "metadata). Both models run as separate Rasa processes against the same action server and database "
-        "(SQLite, as in a single-server install), interleaved in alternating order; figures are medians over "
+        "sender id: two knowledge questions, or a whole check-in (start, consent, five answers). Every sender is "
+        "its own member of the bench team's roster and sends that member's personal-link token as message "
+        "metadata, as the widget opened from the link does (check-ins are stored only that way). Both models "
+        "run as separate Rasa processes against the same action server and database (SQLite, as in a "
+        "single-server install), interleaved in alternating order; figures are medians over "
         f"{r.repeats} repeats, and the ratio column is the median of per-repeat throughput ratios "
         "ours/default. Latency = HTTP round trip of one message on loopback. Every run is timed: no message is "
         "sent after its end (messages in flight still count), so a check-in in progress is abandoned there "
@@ -120,8 +122,8 @@ def scale_section(r: ScaleResult) -> list[str]:
         if r.problems
         else (
             " (every finished check-in confirmed by the bot and found in the database with exactly the five "
-            "answers its conversation gave, under its own pseudonym; every one abandoned at the end of a run "
-            "left nothing)."
+            "answers its conversation gave, under its own roster member's pseudonym; every one abandoned at the "
+            "end of a run left nothing)."
         )
     )
     return md + ["", f"- Conversations mixed up or lost: **{checkin_tally(r.exact, r.checkins)}**{verdict}", ""]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks.latency import load
+from benchmarks.latency import load, shortage
 from benchmarks.load import Checkin, verify_checkins
 from benchmarks.plan import Bench
 from benchmarks.processes import Servers, bench_team, create_tracker_tables, pg_schema, start_rasa, start_stack
@@ -55,19 +55,19 @@ def scale_stage(b: Bench, model: Path) -> ScaleResult:
     try:
         b.log(f"scale-out: 2 Rasa processes up ({s.stack.env.get('LOCK_STORE_TYPE')} lock store, "
               f"{s.stack.env.get('TRACKER_DB_DIALECT')} tracker store)")  # fmt: skip
-        code = bench_team(s.backend)
-        checkins += load(urls, 2, code, 60, "warm-scale", max_conversations_per_user=2).checkins
+        team = bench_team(s.backend)
+        checkins += load(urls, 2, team, 60, "warm-scale", max_conversations_per_user=2).checkins
         for rep in range(b.plan.repeats):
             for users in b.plan.scale_users:
                 tp = {}
                 for n in [1, 2] if rep % 2 == 0 else [2, 1]:
-                    r = load(urls[:n], users, code, b.plan.load_seconds, f"s{rep}-{n}-{users}", stop_at_deadline=True)
+                    r = load(urls[:n], users, team, b.plan.load_seconds, f"s{rep}-{n}-{users}", stop_at_deadline=True)
                     checkins += r.checkins
                     m = summarize(r.latencies, r.seconds, r.errors)
                     runs.setdefault((n, users), []).append(m)
                     tp[n] = m.throughput
                     b.log(f"scale-out: {n} Rasa, {users} users rep {rep + 1}: {m.throughput:.1f} msg/s, "
-                          f"p95 {m.p95_ms:.0f} ms, {m.errors} errors")  # fmt: skip
+                          f"p95 {m.p95_ms:.0f} ms, {m.errors} errors{shortage(r)}")  # fmt: skip
                 ratios.setdefault(users, []).append(tp[2] / tp[1] if tp[1] else float("nan"))
         exact, problems = verify_checkins(s.backend.uow(), checkins, s.backend.settings.pseudonym_secret)
     finally:

@@ -332,6 +332,12 @@ def cmd_serve(_args: argparse.Namespace, backend: Backend) -> int:
     return serve(backend.settings)
 
 
+def cmd_run(args: argparse.Namespace, backend: Backend) -> int:
+    from bot.serve import run_one
+
+    return run_one(args.service, backend.settings, args.port)
+
+
 def cmd_assets(_args: argparse.Namespace, backend: Backend) -> int:
     from bot.web.assets import copy_vendor_assets
 
@@ -451,6 +457,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("serve", help="start action server, Rasa and web app (used by make run)").set_defaults(
         func=cmd_serve
     )
+    p = sub.add_parser("run", help="one service in the foreground, as serve starts it (systemd: deploy/systemd/)")
+    p.add_argument("service", choices=["rasa", "actions", "web", "scheduler"])
+    p.add_argument("--port", type=int, help="port (default: RASA_PORT, ACTION_PORT or WEB_PORT)")
+    p.set_defaults(func=cmd_run)
     sub.add_parser("assets", help="copy the npm front-end files into bot/web/static/vendor").set_defaults(
         func=cmd_assets
     )

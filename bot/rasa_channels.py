@@ -1,4 +1,4 @@
-"""Rasa input channels that never leave a user in silence.
+"""Rasa input channels that never leave a user in silence, and answer a crisis first.
 
 Rasa 3.6 answers nothing when the action server is down (the REST channel returns ``[]``)
 and waits up to its hard-coded 300 s when the action server hangs. These subclasses of
@@ -7,16 +7,27 @@ was sent within REPLY_TIMEOUT_SECONDS (default 9) or the handling failed, they s
 domain's ``utter_action_failed`` ("Er ging iets mis ..."). A slow message is not cancelled:
 it finishes in the background so the conversation keeps its state. Nothing here logs
 message text: Rasa's own REST handler would log it on an error, ours catches first.
+
+Crisis first, always: a message of help tier 1 or 2 (bot.text.crisis, the same test the
+NLU's input guard forces the intents with) gets the domain's ``utter_crisis`` or
+``utter_zorg_ander`` (113, 0800-0113, 112) before Rasa even starts on it, so no busy
+server, lock or slow action can delay it or turn it into the failure text. When Rasa's own
+answer to that message is the same response, it is not sent a second time.
+
+The REST channel is for integrations and tests; with REST_TOKEN set (production requires
+it) every POST must carry ``Authorization: Bearer <REST_TOKEN>``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hmac
 import inspect
 import logging
+import sys
 import uuid
 from collections.abc import Awaitable, Callable
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -24,48 +35,175 @@ import yaml
 from rasa.core.channels.channel import OutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
 from rasa.core.channels.socketio import SocketIOInput
+from sanic import response
+from sanic.request import Request
 
 from bot import rasa_speedups
 from bot.services.links import HASH_METADATA, TOKEN_METADATA, token_hash
-from bot.settings import Settings
+from bot.settings import (
+    MIN_SECRET_LENGTH,
+    PRODUCTION,
+    Settings,
+    production_report,
+    validate_production,
+)
+from bot.text.crisis import CRISIS, ZORG_ANDER, crisis_tier
 
 logger = logging.getLogger(__name__)
 
 FAILURE_RESPONSE = "utter_action_failed"
+#: The answer sent first, by help tier (domain/crisis.yml).
+FIRST_RESPONSES = {CRISIS: "utter_crisis", ZORG_ANDER: "utter_zorg_ander"}
 DOMAIN_DIR = Path(__file__).resolve().parent.parent / "domain"
+DUTCH, ENGLISH = "nl", "en"
 
 
-def start_up() -> Settings:
+def rasa_api_problems(argv: list[str]) -> list[str]:
+    """What is unsafe about how Rasa itself was started (its HTTP API without a JWT secret)."""
+    if "--enable-api" not in argv:
+        return []
+    secret = ""
+    for i, arg in enumerate(argv):
+        if arg == "--jwt-secret" and i + 1 < len(argv):
+            secret = argv[i + 1]
+        elif arg.startswith("--jwt-secret="):
+            secret = arg.split("=", 1)[1]
+    if len(secret) >= MIN_SECRET_LENGTH:
+        return []
+    return [
+        f"Rasa was started with --enable-api but without --jwt-secret of {MIN_SECRET_LENGTH}+ characters: "
+        "the HTTP API would expose every conversation. Leave the API off, or set RASA_ENABLE_API=true "
+        "and RASA_JWT_SECRET."
+    ]
+
+
+def start_up(argv: list[str] | None = None) -> Settings:
     """Rasa's side of the settings, read when Rasa registers these channels (before the model loads).
 
-    Also installs the measured Rasa fixes unless RASA_SPEEDUPS=0 (for an A/B or after an upgrade).
+    With APP_ENV=production Rasa refuses to start (SystemExit with one list of what to fix)
+    unless this process's settings are safe (bot.settings.validate_production, process
+    ``rasa``) and its HTTP API, if on, has a JWT secret. Also installs the measured Rasa
+    fixes unless RASA_SPEEDUPS=0 (for an A/B or after an upgrade).
     """
     settings = Settings.from_env()
+    if settings.app_env == PRODUCTION:
+        problems = validate_production(settings, "rasa")
+        if not settings.rasa_enable_api:  # otherwise RASA_JWT_SECRET was checked above
+            problems += rasa_api_problems(sys.argv if argv is None else argv)
+        if problems:
+            raise SystemExit(production_report(problems, "rasa"))
     if settings.rasa_speedups:
         rasa_speedups.install()
     return settings
 
 
-@lru_cache(maxsize=1)
-def failure_text() -> str:
-    """The Dutch failure message, read once from the domain/ directory (all bot text lives there)."""
+def _variation_language(condition: Any) -> str | None:
+    """The language a response variation is for: Dutch without a condition, else the ``language`` slot's value."""
+    if not condition:
+        return DUTCH
+    if isinstance(condition, list) and len(condition) == 1 and isinstance(condition[0], dict):
+        only = condition[0]
+        if only.get("type") == "slot" and only.get("name") == "language":
+            return only.get("value")
+    return None  # a variation for another condition is not a language's text
+
+
+@cache
+def domain_texts(name: str) -> dict[str, str]:
+    """A response's text per language ("nl", and "en" when it has one), read once from domain/."""
     for path in sorted(DOMAIN_DIR.rglob("*.yml")):
         responses = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("responses") or {}
-        if FAILURE_RESPONSE in responses:
-            return responses[FAILURE_RESPONSE][0]["text"]
-    raise LookupError(f"{FAILURE_RESPONSE} is not defined in {DOMAIN_DIR}")
+        if name in responses:
+            texts: dict[str, str] = {}
+            for variation in responses[name]:
+                language = _variation_language(variation.get("condition"))
+                if language and "text" in variation:
+                    texts.setdefault(language, variation["text"])
+            if DUTCH not in texts:
+                raise LookupError(f"{name} in {path} has no variation without a condition")
+            return texts
+    raise LookupError(f"{name} is not defined in {DOMAIN_DIR}")
+
+
+def failure_text() -> str:
+    """The Dutch failure message of the domain/ directory (all bot text lives there)."""
+    return domain_texts(FAILURE_RESPONSE)[DUTCH]
+
+
+@lru_cache(maxsize=1)
+def _language_detector() -> Any:
+    from bot.rasa_nlu.language import build_detector
+
+    return build_detector()
+
+
+def message_language(text: str | None) -> str:
+    """English only when the message clearly is (bot.rasa_nlu.language.detect); Dutch otherwise."""
+    try:
+        from bot.rasa_nlu.language import detect
+
+        return ENGLISH if detect(text, _language_detector()) == ENGLISH else DUTCH
+    except Exception:  # noqa: BLE001 - the first answer must never fail on the language
+        logger.exception("Language detection failed; answering in Dutch")
+        return DUTCH
+
+
+def prepare_first_answers() -> None:
+    """Load what the first answer needs now (channel registration), not while a crisis message waits:
+    the domain's texts, the crisis patterns and the language detector."""
+    for name in (FAILURE_RESPONSE, *FIRST_RESPONSES.values()):
+        domain_texts(name)
+    crisis_tier("ik")
+    _language_detector()
+
+
+def _same_text(text: Any) -> str:
+    return " ".join(text.split()) if isinstance(text, str) else ""
+
+
+class FirstAnswer:
+    """The help-tier answer the guard sends before Rasa handles a message (:meth:`of` finds it)."""
+
+    def __init__(self, response: str, language: str) -> None:
+        texts = domain_texts(response)
+        self.response = response
+        self.text = texts.get(language, texts[DUTCH])
+        #: Rasa's own answer in any language variation is this answer again: not sent twice.
+        self.repeats = frozenset(_same_text(t) for t in texts.values())
+
+    def repeated_by(self, message: dict[str, Any]) -> bool:
+        """True when a message of Rasa's is this answer again (same response or same text)."""
+        return message.get("utter_action") == self.response or _same_text(message.get("text")) in self.repeats
+
+    @classmethod
+    def of(cls, text: str | None) -> "FirstAnswer | None":
+        """The answer for a message of help tier 1 or 2, in its language; None for any other message."""
+        try:
+            response = FIRST_RESPONSES.get(crisis_tier(text) or "")
+        except Exception:  # noqa: BLE001 - a pattern error must not silence the message
+            logger.exception("The crisis check failed")
+            return None
+        return cls(response, message_language(text)) if response else None
 
 
 class CountingOutputChannel(OutputChannel):
-    """Passes every bot message on to the real channel and counts them."""
+    """Passes every bot message on to the real channel and counts them.
 
-    def __init__(self, inner: OutputChannel) -> None:
+    ``first`` is the help-tier answer the guard already sent: Rasa's own answer with that
+    response (any language variation) is dropped, so the user reads it once.
+    """
+
+    def __init__(self, inner: OutputChannel, first: "FirstAnswer | None" = None) -> None:
         self.inner = inner
         self.sent = 0
+        self.first = first
         self.name = inner.name  # type: ignore[method-assign] - channel-specific responses keep working
 
     async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
         self.sent += 1
+        if self.first is not None and self.first.repeated_by(message):
+            logger.debug("Rasa's %s was already sent first; not sending it twice", self.first.response)
+            return
         await self.inner.send_response(recipient_id, message)
 
 
@@ -102,15 +240,25 @@ def guarded(
     reply_timeout: float,
     require_uuid_sender: bool = False,
 ) -> Callable[[UserMessage], Awaitable[None]]:
-    """Wrap Rasa's message handler: bounded in time (``reply_timeout`` seconds), and never silent."""
+    """Wrap Rasa's message handler: a crisis answered first, bounded in time (``reply_timeout``
+    seconds), and never silent."""
 
     async def handle(message: UserMessage) -> None:
+        first = FirstAnswer.of(message.text)
+        if first is not None:
+            logger.debug("Help-tier message: %s sent before Rasa handles it", first.response)
+            try:
+                await message.output_channel.send_response(message.sender_id, {"text": first.text})
+            except Exception:  # noqa: BLE001 - Rasa's own answer below is the second chance
+                logger.exception("Sending the crisis answer first failed")
+                first = None
         if require_uuid_sender and not is_session_id(message.sender_id):
             logger.warning("Ignored a widget message with a session id that is not a random UUID")
-            await message.output_channel.send_response(message.sender_id, {"text": failure_text()})
+            if first is None:
+                await message.output_channel.send_response(message.sender_id, {"text": failure_text()})
             return
         message.metadata = hide_member_token(message.metadata)
-        counting = CountingOutputChannel(message.output_channel)
+        counting = CountingOutputChannel(message.output_channel, first)
         message.output_channel = counting
         # Not cancelled on time-out: a message still being handled (a busy server) must
         # finish, or the conversation would lose its place (e.g. in the check-in form).
@@ -122,18 +270,35 @@ def guarded(
         else:
             logger.error("No reply within %.0f s (server busy or action server slow); still handling it", reply_timeout)
             task.add_done_callback(_log_late_failure)
-        if counting.sent == 0:
+        if counting.sent == 0 and first is None:  # after the crisis answer never "Er ging iets mis"
             await counting.inner.send_response(message.sender_id, {"text": failure_text()})
 
     return handle
 
 
+def rest_token_ok(authorization: str | None, token: str) -> bool:
+    """True when an ``Authorization`` header is ``Bearer <token>`` (compared in constant time)."""
+    scheme, _, supplied = (authorization or "").partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(supplied.strip().encode(), token.encode())
+
+
 class GuardedRestInput(RestInput):
-    """Rasa's REST channel (/webhooks/rest/webhook), never silent."""
+    """Rasa's REST channel (/webhooks/rest/webhook), never silent; with REST_TOKEN, only for its holders."""
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]):
         settings = start_up()
-        return super().blueprint(guarded(on_new_message, settings.reply_timeout_seconds))
+        prepare_first_answers()
+        blueprint = super().blueprint(guarded(on_new_message, settings.reply_timeout_seconds))
+        token = settings.rest_token
+        if token:
+
+            @blueprint.middleware("request")
+            async def require_token(request: Request):
+                if request.method != "GET" and not rest_token_ok(request.headers.get("authorization"), token):
+                    return response.json({"error": "unauthorized"}, status=401, headers={"WWW-Authenticate": "Bearer"})
+                return None
+
+        return blueprint
 
 
 class GuardedSocketIOInput(SocketIOInput):
@@ -147,6 +312,7 @@ class GuardedSocketIOInput(SocketIOInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]):
         settings = start_up()
+        prepare_first_answers()
         handler = guarded(on_new_message, settings.reply_timeout_seconds, require_uuid_sender=self.session_persistence)
         blueprint = super().blueprint(handler)
         sio = self.sio

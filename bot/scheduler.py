@@ -9,25 +9,31 @@ An APScheduler 3.x ``BackgroundScheduler`` in Dutch time (Europe/Amsterdam) with
 | ``checkin_retention`` | daily, from a minute after start | delete raw check-ins older than CHECKIN_RETENTION_WEEKS |
 | ``conversation_purge`` | daily, from two minutes after start | delete conversation text older than RETENTION_DAYS |
 
-Several processes may run it at once: the outbox's unique key and the claim of a mail
-make queueing and sending safe, a week released twice is caught by its unique key, and
-the deletions are idempotent. A job that fails logs the kind of error only (never its
-text, which could hold data) and runs again at its next time.
+One process runs it: ``run_as_owner`` starts it only while the process holds the
+database's ``scheduler`` lock (bot/storage/locks.py); other processes that run it stand by
+and take over when the owner goes away. Even two at once would be safe: the outbox's unique
+key and the claim of a mail make queueing and sending safe, a week released twice is caught
+by its unique key, and the deletions are idempotent. A job that fails logs the kind of error
+only (never its text, which could hold data) and runs again at its next time.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy.exc import DBAPIError
 
 from bot.backend import Backend
 from bot.services.invitations import Queued, SendReport, as_utc, local_week, queue_week, send_due
 from bot.services.release import Released, release_ended_weeks
 from bot.services.retention import PurgeResult, purge_conversations
 from bot.services.roster import LOCAL_TZ
+from bot.storage.db import describe_error
+from bot.storage.locks import database_lock
 
 log = logging.getLogger(__name__)
 
@@ -106,3 +112,40 @@ def start_scheduler(backend: Backend) -> BackgroundScheduler:
     scheduler = build_scheduler(backend)
     scheduler.start()
     return scheduler
+
+
+#: Seconds between a standing-by process's attempts to take over, and the owner's checks of its lock.
+OWNER_POLL_S = 15.0
+
+
+def run_as_owner(backend: Backend, stop: threading.Event, poll: float = OWNER_POLL_S) -> None:
+    """Run the scheduler while this process holds the database's ``scheduler`` lock, until ``stop`` is set.
+
+    A process that does not get the lock stands by and tries again every ``poll`` seconds,
+    so however many processes run this, the jobs run in one of them, and in another one
+    when that one stops.
+    """
+    url = backend.settings.database_url
+    standing_by = False
+    while not stop.is_set():
+        try:
+            with database_lock(url, "scheduler", wait=False) as lock:
+                if lock:
+                    standing_by = False
+                    log.info("[scheduler] running: weekly mails, release of ended weeks, retention")
+                    scheduler = start_scheduler(backend)
+                    try:
+                        while not stop.wait(poll):
+                            if not lock.still_held():
+                                log.warning("[scheduler] lost its database lock; jobs paused until it is back")
+                                break
+                    finally:
+                        scheduler.shutdown(wait=False)
+                    continue
+        except DBAPIError as exc:
+            log.error("[scheduler] cannot reach the database (%s); trying again in %.0f s", describe_error(exc), poll)
+        else:
+            if not standing_by:
+                log.info("[scheduler] another process runs the scheduler; this one stands by")
+                standing_by = True
+        stop.wait(poll)

@@ -5,7 +5,11 @@ Each entry point (web app, action server, CLI, Rasa components, benchmarks) call
 
 Secrets that are not given in the environment are generated once and kept in
 ``var/secrets.json`` (mode 0600), so a fresh checkout runs without set-up and
-nothing secret lives in git.
+nothing secret lives in git. That is the embedded default only: with
+``APP_ENV=production`` nothing is generated or read from that file, every process takes
+its secrets from its environment, and :func:`require_production_ready` refuses to start a
+process whose settings are unsafe (one list of everything to fix). Each secret has one
+purpose; :data:`PROCESS_SECRETS` says which process needs which (docs/DEPLOY.md).
 """
 
 from __future__ import annotations
@@ -21,7 +25,29 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 #: Smallest group whose figures may ever be shown; lower settings are raised to this.
 MIN_GROUP_FLOOR = 3
 
-_SECRET_NAMES = ("PSEUDONYM_SECRET", "WEB_SECRET_KEY", "ACTION_SERVER_TOKEN", "LINK_SECRET")
+#: Secrets generated into var/secrets.json on the embedded default, one per purpose:
+#: pseudonyms, dashboard cookies, the action server's token, personal links, scan tokens.
+_SECRET_NAMES = ("PSEUDONYM_SECRET", "WEB_SECRET_KEY", "ACTION_SERVER_TOKEN", "LINK_SECRET", "SCAN_TOKEN_SECRET")
+
+#: ``APP_ENV`` values. Production refuses unsafe settings (:func:`validate_production`).
+DEVELOPMENT = "development"
+PRODUCTION = "production"
+
+#: The secrets each process needs in production, so each holds only its own (a systemd
+#: unit or container gets just these). ``serve`` (``python -m bot serve``) starts the
+#: others and runs the scheduler, so it needs them all. RASA_JWT_SECRET only with the API on.
+PROCESS_SECRETS: dict[str, tuple[str, ...]] = {
+    "web": ("WEB_SECRET_KEY", "SCAN_TOKEN_SECRET", "PSEUDONYM_SECRET", "LINK_SECRET"),
+    "actions": ("ACTION_SERVER_TOKEN", "PSEUDONYM_SECRET", "SCAN_TOKEN_SECRET"),
+    "rasa": ("ACTION_SERVER_TOKEN", "REST_TOKEN"),
+    "scheduler": ("PSEUDONYM_SECRET", "LINK_SECRET"),
+    "serve": (*_SECRET_NAMES, "REST_TOKEN"),
+}
+#: Shortest secret production accepts (48 random URL-safe characters are suggested).
+MIN_SECRET_LENGTH = 32
+#: Smallest minimum group size production accepts.
+PRODUCTION_MIN_GROUP = 5
+_DEFAULT_MAIL_FROM = "Welbevinden-assistent <welbevinden@localhost>"
 
 
 def _env_bool(name: str, default: bool) -> bool:
@@ -113,15 +139,36 @@ class Settings:
     smtp_password: str = field(default="", repr=False)
     #: "starttls", "ssl" or "none".
     smtp_tls: str = "none"
-    mail_from: str = "Welbevinden-assistent <welbevinden@localhost>"
+    mail_from: str = _DEFAULT_MAIL_FROM
     #: Start the scheduler (weekly mails, release, retention) inside ``python -m bot serve``.
     scheduler: bool = True
+    #: "development" (the embedded default) or "production" (see validate_production).
+    app_env: str = DEVELOPMENT
+    #: Signs the fundament-scan tokens the dashboard hands the chat (web app and action server).
+    scan_token_secret: str = field(default="", repr=False)
+    #: Callers of the REST channel send ``Authorization: Bearer <REST_TOKEN>``; empty: no check
+    #: (embedded default only; production requires it).
+    rest_token: str = field(default="", repr=False)
+    #: Rasa's HTTP API (bot/serve.py passes --enable-api only with a JWT secret).
+    rasa_enable_api: bool = False
+    rasa_jwt_secret: str = field(default="", repr=False)
+    #: Reverse proxies in front of the web app whose X-Forwarded-For / -Proto are believed.
+    trusted_proxies: int = 0
+    #: A dashboard session ends after this many idle minutes, and this many hours after login.
+    session_idle_minutes: int = 30
+    session_max_hours: int = 12
+    #: Secrets not given in the environment: generated into var/secrets.json on the embedded
+    #: default, empty in production (where validate_production names the ones a process needs).
+    unset_secrets: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls) -> "Settings":
         var_dir = Path(os.environ.get("VAR_DIR", PROJECT_ROOT / "var")).resolve()
-        stored = _load_or_create_secrets(var_dir)
-        secret = {name: os.environ.get(name) or stored[name] for name in _SECRET_NAMES}
+        app_env = _env_choice("APP_ENV", (DEVELOPMENT, PRODUCTION), DEVELOPMENT)
+        unset = tuple(name for name in _SECRET_NAMES if not os.environ.get(name))
+        # Production never generates a secret: a missing one stays empty and is reported.
+        stored = _load_or_create_secrets(var_dir) if unset and app_env == DEVELOPMENT else {}
+        secret = {name: os.environ.get(name) or stored.get(name, "") for name in _SECRET_NAMES}
         return cls(
             var_dir=var_dir,
             database_url=os.environ.get("DATABASE_URL") or f"sqlite:///{var_dir / 'welbevinden.db'}",
@@ -148,8 +195,17 @@ class Settings:
             smtp_user=os.environ.get("SMTP_USER", ""),
             smtp_password=os.environ.get("SMTP_PASSWORD", ""),
             smtp_tls=_env_choice("SMTP_TLS", ("none", "starttls", "ssl"), "none"),
-            mail_from=os.environ.get("MAIL_FROM") or "Welbevinden-assistent <welbevinden@localhost>",
+            mail_from=os.environ.get("MAIL_FROM") or _DEFAULT_MAIL_FROM,
             scheduler=_env_bool("SCHEDULER", True),
+            app_env=app_env,
+            scan_token_secret=secret["SCAN_TOKEN_SECRET"],
+            rest_token=os.environ.get("REST_TOKEN", ""),
+            rasa_enable_api=_env_bool("RASA_ENABLE_API", False),
+            rasa_jwt_secret=os.environ.get("RASA_JWT_SECRET", ""),
+            trusted_proxies=max(0, _env_int("TRUSTED_PROXIES", 0)),
+            session_idle_minutes=max(1, _env_int("SESSION_IDLE_MINUTES", 30)),
+            session_max_hours=max(1, _env_int("SESSION_MAX_HOURS", 12)),
+            unset_secrets=unset,
         )
 
     @property
@@ -162,3 +218,107 @@ class Settings:
         if "min_group" in changes:
             changes["min_group"] = max(MIN_GROUP_FLOOR, int(changes["min_group"]))  # type: ignore[arg-type]
         return replace(self, **changes)
+
+
+# --------------------------------------------------------------------------- production
+
+#: Where each secret lives on :class:`Settings`.
+_SECRET_FIELDS = {
+    "PSEUDONYM_SECRET": "pseudonym_secret",
+    "WEB_SECRET_KEY": "web_secret_key",
+    "ACTION_SERVER_TOKEN": "action_server_token",
+    "LINK_SECRET": "link_secret",
+    "SCAN_TOKEN_SECRET": "scan_token_secret",
+    "REST_TOKEN": "rest_token",
+    "RASA_JWT_SECRET": "rasa_jwt_secret",
+}
+_GENERATE = "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+
+
+def secrets_of(process: str, settings: Settings) -> tuple[str, ...]:
+    """The secrets ``process`` needs (RASA_JWT_SECRET too when Rasa's HTTP API is on)."""
+    if process not in PROCESS_SECRETS:
+        raise ValueError(f"Unknown process {process!r}; expected one of {', '.join(PROCESS_SECRETS)}.")
+    names = PROCESS_SECRETS[process]
+    if settings.rasa_enable_api and process in ("rasa", "serve"):
+        names = (*names, "RASA_JWT_SECRET")
+    return names
+
+
+def validate_production(settings: Settings, process: str = "serve") -> list[str]:
+    """What makes these settings unsafe for ``process`` in production; empty when all is well.
+
+    Checked whatever APP_ENV says (the caller decides whether to refuse). The secrets are
+    those of ``process`` only (:data:`PROCESS_SECRETS`); everything else applies to every
+    process, so one shared environment file gives every process the same verdict.
+    """
+    problems: list[str] = []
+    old_secrets = _stored_secret_names(settings.var_dir)
+    values: dict[str, list[str]] = {}
+    for name in secrets_of(process, settings):
+        value = getattr(settings, _SECRET_FIELDS[name])
+        if name in settings.unset_secrets or not value:
+            hint = (
+                f" ({settings.var_dir / 'secrets.json'} holds the value this data directory used so far: "
+                "move it into the environment to keep it)"
+                if name in old_secrets
+                else ""
+            )
+            problems.append(
+                f"{name} is not set in the environment. In production no secret is generated or read from "
+                f"var/secrets.json{hint}. Generate one with: {_GENERATE}"
+            )
+        elif len(value) < MIN_SECRET_LENGTH:
+            problems.append(f"{name} is shorter than {MIN_SECRET_LENGTH} characters. Generate one with: {_GENERATE}")
+        else:
+            values.setdefault(value, []).append(name)
+    for names in values.values():
+        if len(names) > 1:
+            problems.append(f"{' and '.join(names)} have the same value: give each purpose its own secret.")
+    if settings.demo_data:
+        problems.append(
+            "DEMO_DATA is on: set DEMO_DATA=false (the demo school and its printed password are for trying out)."
+        )
+    if not settings.secure_cookies:
+        problems.append("SECURE_COOKIES is off: set SECURE_COOKIES=true and serve the web app over HTTPS only.")
+    if settings.min_group < PRODUCTION_MIN_GROUP:
+        problems.append(
+            f"MIN_GROUP is {settings.min_group}: set it to {PRODUCTION_MIN_GROUP} or more, so no figure is shown "
+            "for fewer people."
+        )
+    if not settings.smtp_host:
+        problems.append(
+            "SMTP_HOST is empty: set SMTP_HOST, SMTP_PORT, SMTP_TLS (and SMTP_USER / SMTP_PASSWORD) to the school's "
+            "mail server; the local mailbox of the embedded default only writes files."
+        )
+    else:
+        if settings.smtp_user and settings.smtp_tls == "none":
+            problems.append("SMTP_TLS is none while SMTP_USER is set: the password would cross the network in clear.")
+        if settings.mail_from == _DEFAULT_MAIL_FROM:
+            problems.append("MAIL_FROM is the local default: set the school's sender address.")
+    return problems
+
+
+def _stored_secret_names(var_dir: Path) -> set[str]:
+    path = var_dir / "secrets.json"
+    try:
+        return {name for name, value in json.loads(path.read_text(encoding="utf-8")).items() if value}
+    except (OSError, ValueError, AttributeError):
+        return set()
+
+
+def production_report(problems: list[str], process: str) -> str:
+    """The one message a refused process prints: every problem, numbered, and where to read more."""
+    lines = [f"APP_ENV=production: the {process} process refuses to start. Fix these {len(problems)} settings:"]
+    lines += [f"  {i}. {problem}" for i, problem in enumerate(problems, 1)]
+    lines.append('Every variable is listed in docs/DEPLOY.md ("Every variable").')
+    return "\n".join(lines)
+
+
+def require_production_ready(settings: Settings, process: str) -> None:
+    """With APP_ENV=production, refuse to start (SystemExit with one list) unless the settings are safe."""
+    if settings.app_env != PRODUCTION:
+        return
+    problems = validate_production(settings, process)
+    if problems:
+        raise SystemExit(production_report(problems, process))

@@ -32,7 +32,7 @@ def scan_tracker(text: str, slot: str, **slots: Any) -> Tracker:
 
 def token_for(backend: Backend, school_id: int) -> str:
     """The scan token the dashboard hands a signed-in coordinator of this school."""
-    return scan.make_scan_token(school_id, backend.settings.web_secret_key)
+    return scan.make_scan_token(school_id, backend.settings.scan_token_secret)
 
 
 async def validate(backend: Backend, tracker: Tracker) -> tuple[dict[str, Any], list[str]]:

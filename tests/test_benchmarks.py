@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import yaml
 
-from benchmarks.load import answers_for, run_load, verify_checkins
+from benchmarks.load import Member, MemberPool, answers_for, most_senders, run_load, verify_checkins
 from benchmarks.nlu_quality import with_epochs
 from benchmarks.plan import FULL, PHASE_B_S, QUICK, Bench, fit_repeats
 from benchmarks.report import header, nlu_verdict, table
@@ -79,9 +79,55 @@ def test_default_config_is_the_rasa_init_pipeline(tmp_path):
     assert "ResponseSelector" not in [c["name"] for c in intents["pipeline"]] and len(intents["pipeline"]) == 8
 
 
+def fake_pool(n: int) -> MemberPool:
+    """Members for a load against a stub server (their tokens are well-formed, the ids made up)."""
+    return MemberPool(Member(i, f"{i:043d}") for i in range(n))
+
+
 def test_load_client_refuses_non_loopback():
     with pytest.raises(ValueError):
-        asyncio.run(run_load(["http://example.org:5005"], 1, "X", 1.0))
+        asyncio.run(run_load(["http://example.org:5005"], 1, fake_pool(1), 1.0))
+
+
+def test_every_sender_is_its_own_member_and_sends_its_token():
+    """Each conversation takes a member of its own; all its messages carry that member's token, no team code."""
+    from aiohttp import web
+    from aiohttp.test_utils import TestServer
+
+    bodies: list[dict] = []
+
+    async def webhook(request):
+        bodies.append(await request.json())
+        return web.json_response([{"text": "ok"}])
+
+    async def scenario(pool: MemberPool):
+        app = web.Application()
+        app.router.add_post("/webhooks/rest/webhook", webhook)
+        async with TestServer(app, host="127.0.0.1") as server:
+            url = str(server.make_url("")).rstrip("/")
+            return await run_load([url], 3, pool, 30, run_id="m", max_conversations_per_user=2)
+
+    pool = fake_pool(10)
+    result = asyncio.run(scenario(pool))
+    assert result.conversations == 6 and len(pool) == 4 and result.short_of_members == 0
+    tokens: dict[str, set[str]] = {}
+    for body in bodies:
+        assert set(body["metadata"]) == {"member_token"}
+        tokens.setdefault(body["sender"], set()).add(body["metadata"]["member_token"])
+    assert len(tokens) == 6 and all(len(t) == 1 for t in tokens.values())
+    assert len(set.union(*tokens.values())) == 6  # no two senders share a member
+    assert sorted(c.member_id for c in result.checkins) == sorted({c.member_id for c in result.checkins})
+    assert len(bodies) == 3 * 2 + 3 * 7  # the mix is unchanged: 3 knowledge conversations, 3 check-ins
+
+    bodies.clear()
+    short = asyncio.run(scenario(fake_pool(4)))  # a pool too small: users stop, none shares a member
+    assert short.conversations == 4 and short.short_of_members == 2  # the two users that found it empty
+    assert len({b["metadata"]["member_token"] for b in bodies}) == 4
+
+
+def test_most_senders_bounds_a_run():
+    assert most_senders(3, 30, max_conversations_per_user=2) == 6
+    assert most_senders(10, 5.0) == 10 + 150  # 60 msg/s for 5 s, at least 2 messages per finished conversation
 
 
 def test_timed_run_stops_at_its_end_and_abandons_check_ins():
@@ -102,7 +148,7 @@ def test_timed_run_stops_at_its_end_and_abandons_check_ins():
         async with TestServer(app, host="127.0.0.1") as server:
             url = str(server.make_url("")).rstrip("/")
             started = time.perf_counter()
-            result = await run_load([url], 4, "X", 0.5, run_id="d", stop_at_deadline=True)
+            result = await run_load([url], 4, fake_pool(100), 0.5, run_id="d", stop_at_deadline=True)
             return started, result
 
     started, result = asyncio.run(scenario())
@@ -113,51 +159,91 @@ def test_timed_run_stops_at_its_end_and_abandons_check_ins():
     assert result.checkins and all(c.abandoned and not c.confirmed for c in result.checkins)
 
 
-def test_verify_counts_an_abandoned_check_in_right_only_if_nothing_was_stored(uow, settings):
+def test_verify_counts_an_abandoned_check_in_right_only_if_nothing_was_stored(backend):
     from benchmarks.load import Checkin
+    from benchmarks.processes import bench_team
     from bot.services.checkin import save_checkin
-    from bot.services.pseudonym import person_key
-    from bot.services.teams import create_team
+    from bot.services.links import token_hash
     from bot.vocabulary import DIMENSIONS
 
-    code = create_team(uow, "School", "Team").code
+    team = bench_team(backend, 3)
+    finished, half_way, half_way_stored = (team.pool.take() for _ in range(3))
+    secret = backend.settings.pseudonym_secret
     scores = dict(zip(DIMENSIONS, (3, 4, 2, 5, 1), strict=True))
-    for sender in ("finished", "half-way-yet-stored"):
-        save_checkin(uow, person_key(sender, settings.pseudonym_secret), code, scores)
+    for member in (finished, half_way_stored):  # through the member's link, as the action server stores it
+        assert save_checkin(backend.uow(), token_hash(member.token), scores, secret) is not None
     checkins = [
-        Checkin("finished", (3, 4, 2, 5, 1), "Je antwoorden zijn opgeslagen."),
-        Checkin("half-way", (1, 1, 1, 1, 1), "Hoe is je energie?", abandoned=True),
-        Checkin("half-way-yet-stored", (3, 4, 2, 5, 1), "", abandoned=True),
+        Checkin("finished", finished.id, (3, 4, 2, 5, 1), "Je antwoorden zijn opgeslagen."),
+        Checkin("half-way", half_way.id, (1, 1, 1, 1, 1), "Hoe is je energie?", abandoned=True),
+        Checkin("half-way-yet-stored", half_way_stored.id, (3, 4, 2, 5, 1), "", abandoned=True),
     ]
-    exact, problems = verify_checkins(uow, checkins, settings.pseudonym_secret)
+    exact, problems = verify_checkins(backend.uow(), checkins, secret)
     assert exact == 2 and len(problems) == 1 and "half-way-yet-stored: abandoned" in problems[0]
-    exact, problems = verify_checkins(uow, checkins[:1], "another-secret")  # another pseudonym: nothing stored
+    exact, problems = verify_checkins(backend.uow(), checkins[:1], "another-secret")  # another pseudonym
     assert exact == 0 and problems == ["finished: answered (3, 4, 2, 5, 1), stored []"]
+    twice = [checkins[0], Checkin("again", finished.id, (3, 4, 2, 5, 1), "Je antwoorden zijn opgeslagen.")]
+    exact, problems = verify_checkins(backend.uow(), twice, secret)  # one member, two check-ins: a mix-up
+    assert exact == 0 and len(problems) == 2 and all("used by another check-in" in p for p in problems)
+
+
+def test_bench_team_is_a_roster_whose_links_work(backend, monkeypatch):
+    """bench_team: a real team with an allowed domain and members whose links find them; top_up adds
+    members as they are used, in a sibling team once one is full."""
+    from benchmarks.processes import BENCH_DOMAIN, bench_team
+    from bot.services import roster
+    from bot.services.checkin import find_member
+    from bot.services.links import token_hash
+    from bot.services.teams import find_school_id, find_team, list_teams
+
+    monkeypatch.setattr(roster, "MAX_MEMBERS", 3)
+    team = bench_team(backend, 2)
+    assert len(team.pool) == 2 and not find_team(backend.uow(), team.code).is_demo
+    used = [team.pool.take(), team.pool.take()]
+    team.top_up(4)  # one more in the first team, then a second team
+    assert len(team.pool) == 4 and team.added == 6 and len(team.team_ids) == 2
+    members = used + [team.pool.take() for _ in range(4)]
+    assert len({m.id for m in members}) == 6
+    school_id = find_school_id(backend.uow(), "Bench")
+    with backend.uow() as uow:
+        assert uow.schools.domains(school_id) == [BENCH_DOMAIN]
+    assert {t.id for t in list_teams(backend.uow(), school_id)} == set(team.team_ids)
+    for member in members:
+        ref = find_member(backend.uow(), token_hash(member.token), backend.settings.pseudonym_secret)
+        assert ref is not None and ref.id == member.id and ref.team_id in team.team_ids
+        assert ref.person_key == roster.member_key(member.id, backend.settings.pseudonym_secret)
 
 
 @pytest.mark.rasa
 def test_load_client_against_a_real_stack(tmp_path, settings):
-    from benchmarks.processes import backend_for, bench_team
-    from tests.servers import Stack
+    """The harness's own path: start_stack + start_rasa, a bench roster, the load, the check-in verified."""
+    from benchmarks.processes import OUR_MODEL, bench_team, start_rasa, start_stack, stop_servers
 
-    db_url = f"sqlite:///{tmp_path / 'app.db'}"
-    stack = Stack(tmp_path, db_url).start()
-    backend = backend_for(settings, db_url, pseudonym_secret=stack.env["PSEUDONYM_SECRET"])
+    b = Bench(QUICK, quick=True, tmp=tmp_path, settings=settings)
     try:
-        code = bench_team(backend)
+        s = start_stack(b, "stack", f"sqlite:///{tmp_path / 'stack.db'}")
+        # the bench and its servers share both secrets: pseudonyms and links mean the same to both
+        for name in ("pseudonym_secret", "link_secret"):
+            assert getattr(s.stack.settings, name) == getattr(s.backend.settings, name) == getattr(settings, name)
+        start_rasa(s, "ours", OUR_MODEL)
+        s.stack.wait_all()
+        team = bench_team(s.backend, 2)
+        members = [team.pool.take(), team.pool.take()]
         # 2 users x 1 conversation: user 0 asks two knowledge questions, user 1 checks in
         result = asyncio.run(
-            run_load([stack.rasa_url], 2, code, 30, run_id="t", max_conversations_per_user=1, think_s=(0.2, 0.3))
-        )
+            run_load([s.urls["ours"]], 2, MemberPool(members), 30, run_id="t", max_conversations_per_user=1,
+                     think_s=(0.2, 0.3))
+        )  # fmt: skip
+        assert result.errors == 0 and result.conversations == 2
+        assert result.checkins[0].member_id == members[1].id  # user 1's conversation used the second member
+        assert len(result.latencies) == 2 + 7 and all(0 < x < 30 for x in result.latencies)
+        assert len(result.checkins) == 1 and result.checkins[0].confirmed, result.checkins
+        assert result.seconds >= 7 * 0.2  # the check-in's pause before each of its seven messages
+        exact, problems = verify_checkins(s.backend.uow(), result.checkins, s.backend.settings.pseudonym_secret)
+        assert (exact, problems) == (1, [])
+        tracker = (tmp_path / "stack" / "tracker.db").read_bytes()  # Rasa's channel kept only the hashes
+        assert not any(m.token.encode() in tracker for m in members)
     finally:
-        stack.stop()
-    assert result.errors == 0 and result.conversations == 2
-    assert len(result.latencies) == 2 + 7 and all(0 < x < 30 for x in result.latencies)
-    assert len(result.checkins) == 1 and result.checkins[0].confirmed, result.checkins
-    assert result.seconds >= 7 * 0.2  # the check-in's pause before each of its seven messages
-    exact, problems = verify_checkins(backend.uow(), result.checkins, backend.settings.pseudonym_secret)
-    backend.database.dispose()
-    assert (exact, problems) == (1, [])
+        stop_servers(b)
 
 
 RASA_LOG = """\

@@ -482,7 +482,7 @@ def test_scan_page_needs_a_login_and_carries_a_token_for_the_own_school_only_in_
     assert response.headers["Cache-Control"] == "no-store"
     page = response.get_data(as_text=True)
     token = re.search(r'data-scan-token="([^"]+)"', page).group(1)
-    secret = settings.web_secret_key
+    secret = settings.scan_token_secret
     assert read_scan_token(token, secret=secret) == world.team_b.school_id
     assert read_scan_token(token, secret="another-secret") is None
     # Only in the data attribute: not in any link, form action or script URL.

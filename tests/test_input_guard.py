@@ -29,7 +29,12 @@ def test_empty_input_gets_its_own_intent(text):
     assert message.get("intent")["name"] == "leeg_bericht"
 
 
-@pytest.mark.parametrize("text", ["wat is amplitie", "4", "😊", "/checkin_start", "ik ben doodmoe"])
+@pytest.mark.parametrize("text", ["wat is amplitie", "4", "😊", "/checkin_start", "werkdruk is hoog"])
 def test_ordinary_messages_are_left_alone(text):
     [message] = InputGuard().process([predicted(text)])
     assert message.get("intent")["name"] == "kennis"
+
+
+def test_tiredness_is_distress_not_crisis():
+    [message] = InputGuard().process([predicted("ik ben doodmoe")])
+    assert message.get("intent")["name"] == "steun"

@@ -134,7 +134,7 @@ def test_coordinator_does_the_fundament_scan_and_it_is_saved_for_the_school(stac
     from bot.services.scan import make_scan_token
 
     school_id = e2e_team[0].school_id
-    token = make_scan_token(school_id, stack.settings.web_secret_key)
+    token = make_scan_token(school_id, stack.settings.scan_token_secret)
     sender = "coordinator-scan"
     intro = texts(say(stack, sender, "ik wil de fundament-scan doen", scan_token=token))
     assert "E2E school" in intro and "1 van 12" in intro

@@ -99,7 +99,7 @@ def test_scan_table_holds_no_person(any_backend):
 
 
 def test_scan_token_names_the_school_and_cannot_be_forged_or_reused_late(settings):
-    secret = settings.web_secret_key
+    secret = settings.scan_token_secret
     assert secret
     token = scan.make_scan_token(42, secret)
     assert scan.read_scan_token(token, secret) == 42

@@ -13,7 +13,10 @@
 4. A knowledge answer (or a low-confidence guess) for a question with words the knowledge
    base never covers (werkdrukmiddelen, cao, a named programme, the Wet verbetering
    poortwachter; bot/catalogue/themas.yml ``sterk``) becomes ``out_of_scope``.
-5. Themes for the answer (bot.text.themes), as entities that Rasa maps to slots in the
+5. A knowledge answer, out-of-scope reply or small-talk guess for a message in which the
+   writer speaks of their own distress ("ik lig wakker van mijn werk", "mijn buik draait
+   om als ik aan maandag denk"; bot.text.themes.is_own_distress) becomes ``steun``.
+6. Themes for the answer (bot.text.themes), as entities that Rasa maps to slots in the
    same process: ``steun_thema`` on a ``steun`` message (which empathic sentence),
    ``buiten_bereik`` on an ``out_of_scope`` message (where to go instead).
 """
@@ -31,7 +34,7 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.text.crisis import CRISIS, ZORG_ANDER, crisis_tier
-from bot.text.themes import Found, near_domain_theme, steun_theme
+from bot.text.themes import Found, is_own_distress, near_domain_theme, steun_theme
 
 CRISIS_INTENT = CRISIS
 ZORG_ANDER_INTENT = ZORG_ANDER
@@ -46,6 +49,10 @@ EXTRACTOR = "InputGuard"
 UNSUPPORTED_TIERS = frozenset({CRISIS, ZORG_ANDER})
 #: Model intents that a near-domain question may have got instead of out_of_scope.
 KNOWLEDGE_GUESSES = frozenset({"kennis", "kennis_vervolg", "nlu_fallback"})
+#: Model intents that distress may have got instead of steun (never the form answers).
+DISTRESS_GUESSES = frozenset(
+    {"kennis", "out_of_scope", "nlu_fallback", "goodbye", "greet", "thanks", "bot_challenge", "bot_capabilities"}
+)
 
 
 def is_empty(text: str | None) -> bool:
@@ -105,6 +112,8 @@ class InputGuard(GraphComponent):
                 self._force(message, STEUN_INTENT)
             elif intent in KNOWLEDGE_GUESSES and near_domain_theme(text, strong_only=True) is not None:
                 self._force(message, OUT_OF_SCOPE_INTENT)
+            elif intent in DISTRESS_GUESSES and is_own_distress(text):
+                self._force(message, STEUN_INTENT)
             intent = (message.get(INTENT) or {}).get("name")
             if intent == STEUN_INTENT:
                 self._tag(message, STEUN_ENTITY, steun_theme(text))

@@ -177,7 +177,7 @@ def _serializer(secret: str) -> URLSafeTimedSerializer:
 def make_scan_token(school_id: int, secret: str) -> str:
     """A signed token naming the school; the dashboard gives it to a signed-in coordinator's chat.
 
-    Signed with WEB_SECRET_KEY, which the web app and the action server share.
+    Signed with SCAN_TOKEN_SECRET, which the web app and the action server share (and nothing else).
     """
     return _serializer(secret).dumps({"school": school_id})
 

@@ -27,6 +27,8 @@ class Theme:
     words: tuple[re.Pattern[str], ...]
     strong: tuple[re.Pattern[str], ...] = ()
     tool: str | None = None
+    #: Its words are knowledge topics too: found only in a message already classified as steun.
+    only_in_steun: bool = False
 
 
 @dataclass(frozen=True)
@@ -48,13 +50,20 @@ def _catalogue() -> dict[str, tuple[Theme, ...]]:
     result = {}
     for kind in ("steun", "buiten_bereik"):
         themes = tuple(
-            Theme(item["id"], _compile(item.get("woorden")), _compile(item.get("sterk")), item.get("tool"))
+            Theme(
+                item["id"],
+                _compile(item.get("woorden")),
+                _compile(item.get("sterk")),
+                item.get("tool"),
+                bool(item.get("alleen_bij_steun")),
+            )
             for item in data[kind]
         )
         ids = [t.id for t in themes]
         if len(set(ids)) != len(ids) or GENERAL in ids or any(not (t.words or t.strong) for t in themes):
             raise ValueError(f"Invalid {kind} themes in {THEMES_FILE}.")
         result[kind] = themes
+    result["steun_eigen"] = _compile(data["steun_eigen"])  # type: ignore[assignment]
     return result
 
 
@@ -95,6 +104,19 @@ def near_domain_theme(text: str | None, strong_only: bool = False) -> Found | No
     if not text or text.startswith("/"):
         return None
     return _first(near_domain_themes(), text, strong_only)
+
+
+def is_own_distress(text: str | None) -> bool:
+    """True when the writer speaks about their own state with a distress word that is no knowledge topic.
+
+    ("ik lig wakker van mijn werk", "mijn buik draait om als ik aan maandag denk"; not
+    "ik heb een vraag over werkdruk" or "hoe voorkom ik een burn-out in mijn team".)
+    """
+    if not text or text.startswith("/"):
+        return False
+    norm = normalise(text[:5000])
+    own = any(p.search(norm) for p in _catalogue()["steun_eigen"])  # type: ignore[union-attr]
+    return own and any(not t.only_in_steun and any(p.search(norm) for p in t.words) for t in steun_themes())
 
 
 def theme_tool(theme: str | None) -> str | None:

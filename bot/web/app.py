@@ -62,5 +62,12 @@ def create_app(settings: Settings, backend: Backend | None = None) -> Flask:
 
 
 def from_env() -> Flask:
-    """The web app of ``python -m bot serve`` (waitress --call): settings from the environment."""
-    return create_app(Settings.from_env())
+    """The web app of ``python -m bot serve`` (waitress --call): settings from the environment.
+
+    Migrates the database first (once, however many processes start together).
+    """
+    from bot.storage.migrate import upgrade
+
+    settings = Settings.from_env()
+    upgrade(settings.database_url)
+    return create_app(settings)

@@ -38,10 +38,20 @@ from flask_limiter.util import get_remote_address
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from limits import parse as parse_limit
-from wtforms import EmailField, FileField, IntegerField, PasswordField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    FileField,
+    Form,
+    FormField,
+    IntegerField,
+    PasswordField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from bot.services import feedback, roster, scan, signals
+from bot.services import contacts, feedback, roster, scan, signals
 from bot.services.catalogue import LEVELS, dimension_labels
 from bot.services.coordinators import CoordinatorInfo, authenticate, get_coordinator
 from bot.services.signals import SHOWN, SUPPRESSED, WeekFigures, nl_number
@@ -166,6 +176,24 @@ class HolidayForm(FlaskForm):
 
 class ActionForm(FlaskForm):
     """A form with only the CSRF token (log out, new team code)."""
+
+
+class ContactFields(Form):
+    """One help contact of the school; checked by bot.services.contacts.clean_contact."""
+
+    name = StringField()
+    name_agreed = BooleanField()
+    phone = StringField()
+    email = StringField()
+    url = StringField()
+    hours = StringField()
+
+
+class ContactsForm(FlaskForm):
+    """The school's vertrouwenspersoon and bedrijfsarts / arbodienst, with one CSRF token."""
+
+    vertrouwenspersoon = FormField(ContactFields)
+    bedrijfsarts = FormField(ContactFields)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -438,10 +466,56 @@ def scan_page():
     and the action server saves the finished scan for that school.
     """
     settings = _settings()
-    token = scan.make_scan_token(_me().school_id, settings.web_secret_key)
+    token = scan.make_scan_token(_me().school_id, settings.scan_token_secret)
     return render_template(
         "dashboard/scan.html", scan_token=token, rasa_url=settings.rasa_url, n_items=len(scan.item_labels())
     )
+
+
+# --------------------------------------------------------------------------- help at school
+
+
+def _contacts_page(form: ContactsForm, errors: dict[str, dict[str, str]] | None = None) -> str:
+    return render_template(
+        "dashboard/contacts.html",
+        form=form,
+        kinds=contacts.KINDS,
+        errors=errors or {},
+        max_length=contacts.MAX_LENGTH,
+    )
+
+
+@bp.get("/hulp")
+@login_required
+def contacts_page():
+    """How staff reach the school's vertrouwenspersoon and bedrijfsarts; the bot names them."""
+    saved = {c.kind: c for c in contacts.school_contacts(uow(), _me().school_id)}
+    data = {
+        kind: {**{f: getattr(saved[kind], f) or "" for f in contacts.FIELDS}, "name_agreed": bool(saved[kind].name)}
+        for kind in saved
+    }
+    return _contacts_page(ContactsForm(data=data))
+
+
+@bp.post("/hulp")
+@login_required
+def save_contacts():
+    form = ContactsForm()
+    if not form.validate_on_submit():
+        abort(400)
+    cleaned = {
+        kind: contacts.clean_contact(
+            {f: getattr(form, kind)[f].data for f in contacts.FIELDS}, bool(getattr(form, kind)["name_agreed"].data)
+        )
+        for kind in contacts.KINDS
+    }
+    errors = {kind: c.errors for kind, c in cleaned.items() if c.errors}
+    if errors:
+        return _contacts_page(form, errors), 400
+    contacts.save_contacts(uow(), _me().school_id, cleaned)
+    logger.info("Coordinator %s saved the help contacts of school %s.", _me().id, _me().school_id)
+    flash("contacts_saved")
+    return redirect(url_for(".contacts_page"))
 
 
 # --------------------------------------------------------------------------- team pages

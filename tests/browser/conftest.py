@@ -205,6 +205,7 @@ def stack(browser_settings: Settings, team_code: str, web_for) -> Iterator[Stack
         "DATABASE_URL": settings.database_url,
         "PSEUDONYM_SECRET": settings.pseudonym_secret,
         "WEB_SECRET_KEY": settings.web_secret_key,
+        "SCAN_TOKEN_SECRET": settings.scan_token_secret,
         "PYTHONUNBUFFERED": "1",
         "TF_CPP_MIN_LOG_LEVEL": "2",
         "RASA_TELEMETRY_ENABLED": "false",

@@ -475,7 +475,7 @@ def test_scan_page_starts_the_scan_once_and_sends_the_scan_token(
     page.wait_for_url(f"{base}/dashboard/fundament-scan")
     expect(bot_messages(page)).to_have_count(1)  # the answer to the start, no greeting
     token = page.locator("#welbevinden-chat").get_attribute("data-scan-token")
-    school_id = read_scan_token(token, secret=browser_settings.web_secret_key)
+    school_id = read_scan_token(token, secret=browser_settings.scan_token_secret)
     assert school_id is not None
 
     # The scan runs in its own conversation, with a session id kept per tab.
@@ -498,7 +498,7 @@ def test_scan_page_starts_the_scan_once_and_sends_the_scan_token(
     # signs a fresh token, so the one after the reload may differ from the first).
     for m in received():
         assert set(m["customData"]) == {"scan_token"}
-        assert read_scan_token(m["customData"]["scan_token"], secret=browser_settings.web_secret_key) == school_id
+        assert read_scan_token(m["customData"]["scan_token"], secret=browser_settings.scan_token_secret) == school_id
     assert received()[-1]["customData"]["scan_token"] == page.locator("#welbevinden-chat").get_attribute(
         "data-scan-token"
     )
