@@ -26,7 +26,7 @@ from sanic.request import Request
 
 from actions import all_actions
 from bot.backend import Backend
-from bot.settings import Settings
+from bot.settings import Settings, require_production_ready
 from bot.storage.migrate import upgrade
 
 logger = logging.getLogger(__name__)
@@ -99,6 +99,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = Settings.from_env()
+    require_production_ready(settings, "actions")  # APP_ENV=production: one list of what to fix
     upgrade(settings.database_url)  # once, however many processes start together
     app = create_secure_app(settings)
     logger.info("Action server on http://%s:%s", args.host, args.port)

@@ -125,6 +125,27 @@ def cmd_coordinator_create(args: argparse.Namespace, backend: Backend) -> int:
     return 0
 
 
+def cmd_coordinator_set_password(args: argparse.Namespace, backend: Backend) -> int:
+    from bot.services.coordinators import set_password
+
+    password, generated = _read_password()
+    ended = set_password(backend.uow(), args.email, password)
+    result: dict[str, object] = {"email": args.email.strip().lower(), "sessions_ended": ended}
+    if generated:
+        result["password"] = password
+        result["note"] = "Generated password: shown only this once. Pipe a password on stdin to choose one."
+    _print_json(result)
+    return 0
+
+
+def cmd_coordinator_remove(args: argparse.Namespace, backend: Backend) -> int:
+    from bot.services.coordinators import remove_coordinator
+
+    ended = remove_coordinator(backend.uow(), args.email)
+    _print_json({"removed": args.email.strip().lower(), "sessions_ended": ended})
+    return 0
+
+
 def cmd_insights(args: argparse.Namespace, backend: Backend) -> int:
     from bot.services.signals import insights_json, team_insights
 
@@ -392,6 +413,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--school", required=True, help="school name (created when new)")
     p.add_argument("--email", required=True, help="e-mail address, used to log in")
     p.set_defaults(func=cmd_coordinator_create)
+    p = coordinator.add_parser(
+        "set-password",
+        help="a new password (stdin when piped, else generated and printed once); ends all their dashboard sessions",
+    )
+    p.add_argument("--email", required=True, help="the coordinator's e-mail address")
+    p.set_defaults(func=cmd_coordinator_set_password)
+    p = coordinator.add_parser(
+        "remove", help="remove a coordinator's account and end all their dashboard sessions (the school stays)"
+    )
+    p.add_argument("--email", required=True, help="the coordinator's e-mail address")
+    p.set_defaults(func=cmd_coordinator_remove)
 
     p = sub.add_parser("insights", help="a team's last weeks as shown on the dashboard (suppression applied)")
     p.add_argument("--team", required=True, help="team code")

@@ -32,7 +32,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from bot.settings import PROJECT_ROOT, Settings
+from bot.settings import PROJECT_ROOT, Settings, require_production_ready
 
 MODEL_PATH = PROJECT_ROOT / "models" / "current.tar.gz"
 BIN = Path(sys.executable).parent
@@ -314,6 +314,7 @@ def migrate(settings: Settings) -> None:
 
 def serve(settings: Settings, wait_timeout: float = 300.0) -> int:
     """Start all three services, print how to try them, and supervise them until Ctrl-C."""
+    require_production_ready(settings, "serve")  # APP_ENV=production: refuse unsafe settings, one list
     if not MODEL_PATH.exists():
         print(f"No trained model at {MODEL_PATH}. Run `make run` (it trains) or `make train`.", file=sys.stderr)
         return 1
@@ -392,6 +393,7 @@ def run_one(name: str, settings: Settings, port: int | None = None) -> int:
     """
     if name not in RUNNABLE:
         raise ValueError(f"Unknown service {name!r}: choose one of {', '.join(RUNNABLE)}.")
+    require_production_ready(settings, name)  # APP_ENV=production: this process's secrets, one list
     if name == "scheduler":
         return run_scheduler(settings)
     if name == "rasa" and not MODEL_PATH.exists():

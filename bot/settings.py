@@ -232,6 +232,16 @@ _SECRET_FIELDS = {
     "REST_TOKEN": "rest_token",
     "RASA_JWT_SECRET": "rasa_jwt_secret",
 }
+#: What each secret is for, as the refusal names it.
+_PURPOSES = {
+    "PSEUDONYM_SECRET": "keys the check-in pseudonyms; never change it",
+    "WEB_SECRET_KEY": "signs the dashboard's cookies",
+    "ACTION_SERVER_TOKEN": "Rasa's token for the action server",
+    "LINK_SECRET": "derives the personal links in the mails",
+    "SCAN_TOKEN_SECRET": "signs the fundament-scan tokens",
+    "REST_TOKEN": "callers of the REST channel send Authorization: Bearer <REST_TOKEN>",
+    "RASA_JWT_SECRET": "Rasa's HTTP API is on (RASA_ENABLE_API)",
+}
 _GENERATE = "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
 
 
@@ -258,18 +268,23 @@ def validate_production(settings: Settings, process: str = "serve") -> list[str]
     for name in secrets_of(process, settings):
         value = getattr(settings, _SECRET_FIELDS[name])
         if name in settings.unset_secrets or not value:
-            hint = (
-                f" ({settings.var_dir / 'secrets.json'} holds the value this data directory used so far: "
-                "move it into the environment to keep it)"
-                if name in old_secrets
-                else ""
-            )
+            if name in old_secrets:
+                where = (
+                    f" In production nothing is read from {settings.var_dir / 'secrets.json'}: move the value it "
+                    "holds into the environment to keep what this data directory used so far."
+                )
+            elif name in _SECRET_NAMES:
+                where = " In production no secret is generated (var/secrets.json is for the embedded default)."
+            else:
+                where = ""
             problems.append(
-                f"{name} is not set in the environment. In production no secret is generated or read from "
-                f"var/secrets.json{hint}. Generate one with: {_GENERATE}"
+                f"{name} is not set in the environment ({_PURPOSES[name]}).{where} Generate one with: {_GENERATE}"
             )
         elif len(value) < MIN_SECRET_LENGTH:
-            problems.append(f"{name} is shorter than {MIN_SECRET_LENGTH} characters. Generate one with: {_GENERATE}")
+            problems.append(
+                f"{name} is shorter than {MIN_SECRET_LENGTH} characters ({_PURPOSES[name]}). "
+                f"Generate one with: {_GENERATE}"
+            )
         else:
             values.setdefault(value, []).append(name)
     for names in values.values():

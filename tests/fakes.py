@@ -245,6 +245,9 @@ class FakeCoordinatorRepository:
         self.rows.append(row)
         return row
 
+    def remove(self, coordinator: Coordinator) -> None:
+        self.rows = [c for c in self.rows if c.id != coordinator.id]
+
 
 class FakeMemberRepository:
     def __init__(self) -> None:

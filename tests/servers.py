@@ -131,7 +131,7 @@ class Stack:
         return url
 
     def wait_all(self) -> None:
-        """Wait until every Rasa process started so far answers."""
+        """Wait until every process started with ``wait=False`` so far answers."""
         while self.starting:
             wait_until_up(*self.starting.pop(0))
 
@@ -161,6 +161,26 @@ class Stack:
         self.processes.append(actions)
         wait_until_up(f"{self.action_url}/health", actions)
         return actions
+
+    def start_service(self, name: str, port: int, wait: bool = True) -> subprocess.Popen:
+        """Start ``python -m bot run NAME --port PORT``, the command of deploy/systemd/, with the stack's env.
+
+        ``name`` is rasa, actions or web. ``wait=False`` returns at once, so several load side
+        by side; ``wait_all`` then waits until they answer.
+        """
+        health = {"rasa": "/", "actions": "/health", "web": "/healthz"}[name]
+        process = subprocess.Popen(
+            [str(BIN / "python"), "-m", "bot", "run", name, "--port", str(port)],
+            cwd=ROOT,
+            env=self.env,
+            stdout=self._log(f"{name}-{port}"),
+            stderr=subprocess.STDOUT,
+        )
+        self.processes.append(process)
+        self.starting.append((f"http://127.0.0.1:{port}{health}", process))
+        if wait:
+            self.wait_all()
+        return process
 
     def stop(self) -> None:
         for process in reversed(self.processes):

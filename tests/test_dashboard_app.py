@@ -108,22 +108,21 @@ def test_login_starts_a_new_session_against_fixation(app, world):
     token = csrf_token(client)
     before = session_data(app, client)
     old_cookie = client.get_cookie("session").value
-    assert before["sid"] and "coordinator_id" not in before
+    assert set(before) <= {"csrf_token", "_permanent"}  # an anonymous cookie: the form's token, no identity
     response = client.post(
         f"/dashboard/login?next=/dashboard/team/{world.team_a.id}",
         data={"csrf_token": token, "email": "a@example.org", "password": PASSWORD},
     )
     assert response.status_code == 302 and response.location.endswith(f"/dashboard/team/{world.team_a.id}")
-    after = session_data(app, client)
-    assert after["sid"] != before["sid"]
-    assert after.get("csrf_token") != before.get("csrf_token")
-    assert after["coordinator_id"]
+    # Signed in, the cookie is only a random session id; the session lives on the server.
+    cookie = client.get_cookie("session")
+    assert re.fullmatch(r"s\.[A-Za-z0-9_-]{43}", cookie.value)
+    assert csrf_token(client, "/dashboard/") != token  # the CSRF token was renewed
     # The cookie from before the login (what an attacker could have planted) is not logged in.
     other = app.test_client()
     other.set_cookie("session", old_cookie)
     assert other.get("/dashboard/").status_code == 302
     # Session cookie flags.
-    cookie = client.get_cookie("session")
     assert cookie.http_only and cookie.same_site == "Lax"
 
 
@@ -175,70 +174,7 @@ def test_posts_without_csrf_token_are_rejected(app, world, backend):
     assert client.post("/dashboard/teams", data={"name": "Nieuw", "csrf_token": "forged"}).status_code == 400
 
 
-def test_login_is_rate_limited_per_ip(app, world):
-    client = app.test_client()
-    token = csrf_token(client)
-    statuses = [
-        client.post(
-            "/dashboard/login", data={"csrf_token": token, "email": f"x{i}@example.org", "password": "wrong-password-1"}
-        ).status_code
-        for i in range(6)
-    ]
-    assert statuses == [200] * 5 + [429]
-    response = client.post(
-        "/dashboard/login", data={"csrf_token": token, "email": "a@example.org", "password": PASSWORD}
-    )
-    assert response.status_code == 429  # even the right password waits
-    assert "Wacht een minuut" in response.get_data(as_text=True)
-    # Another address is not affected.
-    assert login(app.test_client(), environ_base={"REMOTE_ADDR": "10.1.2.3"}).status_code == 302
-
-
-def test_login_is_rate_limited_per_email_address(app, world):
-    statuses = []
-    for i in range(6):
-        client = app.test_client()
-        token = csrf_token(client)
-        statuses.append(
-            client.post(
-                "/dashboard/login",
-                data={"csrf_token": token, "email": "A@example.org", "password": "wrong-password-1"},
-                environ_base={"REMOTE_ADDR": f"10.0.0.{i}"},
-            ).status_code
-        )
-    assert statuses == [200] * 5 + [429]
-    # Other accounts from a fresh address still work.
-    assert login(app.test_client(), "b@example.org", environ_base={"REMOTE_ADDR": "10.9.9.9"}).status_code == 302
-
-
-def test_with_redis_the_login_limit_is_shared_between_workers(world, monkeypatch):
-    """Two app instances (two waitress processes in production) count attempts together."""
-    import uuid
-
-    import redis
-
-    url = "redis://127.0.0.1:6379/15"
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
-    except redis.RedisError:
-        pytest.skip("no Redis server at 127.0.0.1:6379")
-    monkeypatch.setenv("REDIS_URL", url)
-    settings = Settings.from_env()
-    workers = [create_app(settings), create_app(settings)]  # each with its own backend, as two processes
-    address = {"REMOTE_ADDR": f"10.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}.7"}
-    statuses = []
-    for i in range(6):
-        client = workers[i % 2].test_client()
-        token = csrf_token(client)
-        statuses.append(
-            client.post(
-                "/dashboard/login",
-                environ_base=address,
-                data={"csrf_token": token, "email": f"{uuid.uuid4().hex}@example.org", "password": "wrong-password-1"},
-            ).status_code
-        )
-    disposed(*workers)
-    assert statuses == [200] * 5 + [429]
+# Login limits, behind a proxy and with Redis: tests/test_login_limits.py.
 
 
 def test_a_coordinator_never_sees_another_schools_team(app, world, backend):
@@ -649,9 +585,8 @@ def test_privacy_and_login_pages_state_the_limits_in_force(app, world, monkeypat
     data = {"csrf_token": token, "email": "a@example.org", "password": "wrong-password-1"}
     statuses = [client.post("/dashboard/login", data=data).status_code for _ in range(4)]
     assert statuses == [200] * 3 + [429]
-    assert "Wacht een uur en probeer het dan opnieuw." in client.post("/dashboard/login", data=data).get_data(
-        as_text=True
-    )
+    locked = " ".join(client.post("/dashboard/login", data=data).get_data(as_text=True).split())
+    assert re.search(r"Wacht nog (1 uur|5\d minuten) en probeer het dan opnieuw\.", locked), locked
     # The default: 5 per minute, as the error page of test_login_is_rate_limited_per_ip says.
     fresh = create_app(app.config["WELBEVINDEN_BACKEND"].settings, app.config["WELBEVINDEN_BACKEND"])
     login_page = fresh.test_client().get("/dashboard/login").get_data(as_text=True)

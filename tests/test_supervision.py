@@ -75,7 +75,9 @@ def test_a_killed_child_is_restarted_and_the_others_keep_running(tmp_path, capsy
     finally:
         supervisor.stop()
     captured = capsys.readouterr()
-    assert re.search(r"\[serve\] actions crashed \(killed by SIGKILL after \d+ s\); restarting it in 0.2 s", captured.err)
+    assert re.search(
+        r"\[serve\] actions crashed \(killed by SIGKILL after \d+ s\); restarting it in 0.2 s", captured.err
+    )
     assert "web keeps running" in captured.err
     assert "[serve] actions is up again" in captured.out
 

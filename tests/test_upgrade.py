@@ -74,32 +74,75 @@ def previous_schema_data() -> dict[str, list[dict]]:
             {"id": 2, "name": "Demo school", "is_demo": True, "created_at": NOW},
         ],
         "teams": [
-            {"id": 10, "school_id": 1, "name": "Onderbouw", "code": "ABCDE-FGHJK", "size": 12, "is_demo": False,
-             "created_at": NOW},
-            {"id": 11, "school_id": 1, "name": "Bovenbouw", "code": "KLMNP-QRSTV", "size": None, "is_demo": False,
-             "created_at": NOW},
-            {"id": 12, "school_id": 2, "name": "Demo team", "code": "WXYZ2-34567", "size": 8, "is_demo": True,
-             "created_at": NOW},
-        ],  # fmt: skip
+            {
+                "id": 10,
+                "school_id": 1,
+                "name": "Onderbouw",
+                "code": "ABCDE-FGHJK",
+                "size": 12,
+                "is_demo": False,
+                "created_at": NOW,
+            },
+            {
+                "id": 11,
+                "school_id": 1,
+                "name": "Bovenbouw",
+                "code": "KLMNP-QRSTV",
+                "size": None,
+                "is_demo": False,
+                "created_at": NOW,
+            },
+            {
+                "id": 12,
+                "school_id": 2,
+                "name": "Demo team",
+                "code": "WXYZ2-34567",
+                "size": 8,
+                "is_demo": True,
+                "created_at": NOW,
+            },
+        ],
         "checkins": [
-            {"id": 100 + i, "team_id": 10 + i % 3, "person_key": f"{i:064x}", "iso_year": 2026, "iso_week": 1 + i % 9,
-             "energie": 1 + i % 5, "werkdruk": 1 + (i + 1) % 5, "verbinding": None if i % 4 == 0 else 3,
-             "waardering": 5, "plezier": 1 + (i + 3) % 5}
+            {
+                "id": 100 + i,
+                "team_id": 10 + i % 3,
+                "person_key": f"{i:064x}",
+                "iso_year": 2026,
+                "iso_week": 1 + i % 9,
+                "energie": 1 + i % 5,
+                "werkdruk": 1 + (i + 1) % 5,
+                "verbinding": None if i % 4 == 0 else 3,
+                "waardering": 5,
+                "plezier": 1 + (i + 3) % 5,
+            }
             for i in range(30)
-        ],  # fmt: skip
+        ],
         "topic_counts": [
             {"id": 1, "team_id": 10, "iso_year": 2026, "iso_week": 9, "topic": "amplitie", "count": 7},
             {"id": 2, "team_id": 11, "iso_year": 2026, "iso_week": 9, "topic": "werkdruk", "count": 1},
         ],
         "feedback_counts": [
-            {"id": 1, "team_id": 10, "iso_year": 2026, "iso_week": 9, "topic": "amplitie", "helpful": 3,
-             "not_helpful": 1},
-        ],  # fmt: skip
+            {
+                "id": 1,
+                "team_id": 10,
+                "iso_year": 2026,
+                "iso_week": 9,
+                "topic": "amplitie",
+                "helpful": 3,
+                "not_helpful": 1,
+            },
+        ],
         "fundament_scans": [{"id": 1, "school_id": 1, "created_at": NOW, **scan}],
         "coordinators": [
-            {"id": 1, "school_id": 1, "email": "coordinator@vlinderboom.nl",
-             "password_hash": generate_password_hash(PASSWORD), "is_demo": False, "created_at": NOW},
-        ],  # fmt: skip
+            {
+                "id": 1,
+                "school_id": 1,
+                "email": "coordinator@vlinderboom.nl",
+                "password_hash": generate_password_hash(PASSWORD),
+                "is_demo": False,
+                "created_at": NOW,
+            },
+        ],
     }
 
 

@@ -48,10 +48,14 @@ EXTRACTOR = "InputGuard"
 #: Tier guesses of the model that need a crisis word to stand (see point 2 above).
 UNSUPPORTED_TIERS = frozenset({CRISIS, ZORG_ANDER})
 #: Model intents that a near-domain question may have got instead of out_of_scope.
-KNOWLEDGE_GUESSES = frozenset({"kennis", "kennis_vervolg", "nlu_fallback"})
+KNOWLEDGE_GUESSES = frozenset(
+    {"kennis", "kennis_vervolg", "nlu_fallback", "checkin_start", "checkin_history"}
+    | {"vervolg_bron", "vervolg_herkomst", "vervolg_meer", "vervolg_voorbeeld", "vervolg_onderdeel"}
+)
 #: Model intents that distress may have got instead of steun (never the form answers).
 DISTRESS_GUESSES = frozenset(
     {"kennis", "out_of_scope", "nlu_fallback", "goodbye", "greet", "thanks", "bot_challenge", "bot_capabilities"}
+    | {"vervolg_bron", "vervolg_herkomst", "vervolg_meer", "vervolg_voorbeeld", "vervolg_onderdeel"}
 )
 
 

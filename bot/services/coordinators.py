@@ -1,4 +1,8 @@
-"""Coordinator accounts for the dashboard. Passwords are hashed with scrypt (werkzeug)."""
+"""Coordinator accounts for the dashboard. Passwords are hashed with scrypt (werkzeug).
+
+A new password and removing an account end every dashboard session of that coordinator in
+the same transaction (bot.services.sessions holds the sessions themselves).
+"""
 
 from __future__ import annotations
 
@@ -69,3 +73,35 @@ def get_coordinator(uow: UnitOfWork, coordinator_id: int) -> CoordinatorInfo | N
     with uow:
         row = uow.coordinators.get(coordinator_id)
         return _info(row) if row else None
+
+
+def set_password(uow: UnitOfWork, email: str, password: str) -> int:
+    """Give a coordinator a new password and end every session of theirs; how many were ended.
+
+    Raises LookupError for an unknown address, ValueError for a password that is too short.
+    """
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValueError(f"The password needs at least {MIN_PASSWORD_LENGTH} characters.")
+    with uow:
+        row = uow.coordinators.with_email((email or "").strip().lower())
+        if row is None:
+            raise LookupError(f"No coordinator with e-mail {email!r}.")
+        row.password_hash = generate_password_hash(password)
+        ended = uow.sessions.remove_of_coordinator(row.id)
+        uow.commit()
+    return ended
+
+
+def remove_coordinator(uow: UnitOfWork, email: str) -> int:
+    """Remove a coordinator's account and end every session of theirs at once; how many were ended.
+
+    The school, its teams and its figures stay. Raises LookupError for an unknown address.
+    """
+    with uow:
+        row = uow.coordinators.with_email((email or "").strip().lower())
+        if row is None:
+            raise LookupError(f"No coordinator with e-mail {email!r}.")
+        ended = uow.sessions.remove_of_coordinator(row.id)
+        uow.coordinators.remove(row)
+        uow.commit()
+    return ended

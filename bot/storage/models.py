@@ -24,6 +24,7 @@ from sqlalchemy import (
     MetaData,
     SmallInteger,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import declarative_base, relationship
@@ -334,3 +335,26 @@ class SchoolContact(Base):
         CheckConstraint("name IS NULL OR name_agreed", name="name_agreed"),
         CheckConstraint("kind IN ('vertrouwenspersoon', 'bedrijfsarts')", name="kind"),
     )
+
+
+# --------------------------------------------------------------------------- dashboard sessions
+# A signed-in coordinator's session lives here; the browser's cookie holds only a random id.
+
+
+class DashboardSession(Base):
+    """One signed-in dashboard session (bot.services.sessions, bot/web/sessions.py).
+
+    Only the SHA-256 of the cookie's random id is stored, so a copy of this table logs
+    nobody in. Ending a session deletes its row: logging out, a new password and removing
+    the coordinator end all of theirs at once; idle and absolute limits end it on its own.
+    """
+
+    __tablename__ = "dashboard_sessions"
+
+    id = Column(Integer, primary_key=True)
+    id_hash = Column(String(64), nullable=False, unique=True)
+    coordinator_id = Column(Integer, ForeignKey("coordinators.id", ondelete="CASCADE"), nullable=False, index=True)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    last_seen_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    #: The rest of the session (CSRF token, messages still to show) as Flask's tagged JSON.
+    data = Column(Text, nullable=False, default="{}")

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from bot.storage.models import (
     CheckIn,
     Coordinator,
+    DashboardSession,
     FeedbackCount,
     FundamentScan,
     Member,
@@ -397,6 +398,9 @@ class CoordinatorRepository:
         self.session.flush()
         return row
 
+    def remove(self, coordinator: Coordinator) -> None:
+        self.session.delete(coordinator)
+
 
 # --------------------------------------------------------------------------- roster
 
@@ -621,3 +625,42 @@ class OutboxRepository:
             stmt = self._without_mail(team_ids[i : i + 500], week, "herinnering").where(invited.exists(), mails < 2)
             found.extend((m, t) for m, t in self.session.execute(stmt).all())
         return found
+
+
+# --------------------------------------------------------------------------- dashboard sessions
+
+
+class DashboardSessionRepository:
+    """Signed-in dashboard sessions, found by the SHA-256 of the cookie's id (never the id itself)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, id_hash: str) -> DashboardSession | None:
+        return self.session.scalars(select(DashboardSession).where(DashboardSession.id_hash == id_hash)).first()
+
+    def add(self, row: DashboardSession) -> DashboardSession:
+        self.session.add(row)
+        self.session.flush()
+        return row
+
+    def remove(self, row: DashboardSession) -> None:
+        self.session.delete(row)
+
+    def remove_of_coordinator(self, coordinator_id: int) -> int:
+        """Delete every session of one coordinator; how many there were."""
+        result = self.session.execute(delete(DashboardSession).where(DashboardSession.coordinator_id == coordinator_id))
+        return result.rowcount or 0
+
+    def remove_expired(self, seen_before: datetime, created_before: datetime) -> int:
+        """Delete sessions idle since ``seen_before`` or started before ``created_before``."""
+        result = self.session.execute(
+            delete(DashboardSession).where(
+                or_(DashboardSession.last_seen_at < seen_before, DashboardSession.created_at < created_before)
+            )
+        )
+        return result.rowcount or 0
+
+    def count_of_coordinator(self, coordinator_id: int) -> int:
+        mine = DashboardSession.coordinator_id == coordinator_id
+        return self.session.scalar(select(func.count()).select_from(DashboardSession).where(mine)) or 0

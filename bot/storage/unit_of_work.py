@@ -20,6 +20,7 @@ from bot.storage.repositories import (
     CheckInRepository,
     CoordinatorRepository,
     CounterRepository,
+    DashboardSessionRepository,
     MemberRepository,
     OutboxRepository,
     ReleaseRepository,
@@ -44,6 +45,7 @@ class UnitOfWork:
     members: MemberRepository
     releases: ReleaseRepository
     outbox: OutboxRepository
+    sessions: DashboardSessionRepository
 
     def __enter__(self) -> "UnitOfWork":
         return self
@@ -77,6 +79,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.members = MemberRepository(self.session)
         self.releases = ReleaseRepository(self.session)
         self.outbox = OutboxRepository(self.session)
+        self.sessions = DashboardSessionRepository(self.session)
         return self
 
     def __exit__(self, *exc: object) -> None:

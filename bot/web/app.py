@@ -1,12 +1,18 @@
-"""Flask application factory. Served by waitress (``python -m bot serve``)."""
+"""Flask application factory. Served by waitress (``python -m bot serve``).
+
+Behind a reverse proxy, TRUSTED_PROXIES (default 0) says how many proxies stand in front:
+only their X-Forwarded-For / X-Forwarded-Proto entries are believed (werkzeug's ProxyFix),
+so the login limits see the real client address and a client cannot choose one.
+"""
 
 from __future__ import annotations
 
 from flask import Flask, redirect, url_for
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bot.backend import Backend
-from bot.settings import Settings
-from bot.web import chat, dashboard
+from bot.settings import Settings, require_production_ready
+from bot.web import chat, dashboard, sessions
 
 
 def create_app(settings: Settings, backend: Backend | None = None) -> Flask:
@@ -29,6 +35,11 @@ def create_app(settings: Settings, backend: Backend | None = None) -> Flask:
         MAX_FORM_MEMORY_SIZE=4 * 1024 * 1024,
         WELBEVINDEN_BACKEND=backend,
     )
+    if settings.trusted_proxies:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=settings.trusted_proxies, x_proto=settings.trusted_proxies
+        )
+    sessions.init_app(app, backend)
     app.register_blueprint(chat.bp)
     dashboard.init_app(app, settings)
     # The pause link's POST may come from a mail program (RFC 8058 one-click): no CSRF token,
@@ -64,10 +75,12 @@ def create_app(settings: Settings, backend: Backend | None = None) -> Flask:
 def from_env() -> Flask:
     """The web app of ``python -m bot serve`` (waitress --call): settings from the environment.
 
-    Migrates the database first (once, however many processes start together).
+    Migrates the database first (once, however many processes start together). With
+    APP_ENV=production it refuses to start (one list of what to fix) unless the settings are safe.
     """
     from bot.storage.migrate import upgrade
 
     settings = Settings.from_env()
+    require_production_ready(settings, "web")
     upgrade(settings.database_url)
     return create_app(settings)

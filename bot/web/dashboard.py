@@ -1,10 +1,25 @@
 """The coordinator dashboard: /dashboard (login, school overview, team pages, CSV, team management).
 
-Security: scrypt password hashes (bot.services.coordinators), a fresh signed session at
-login (against session fixation) that expires after 8 hours, CSRF tokens on every form
-(Flask-WTF), a rate-limited login (Flask-Limiter: per IP and per e-mail address), and a
+Security: scrypt password hashes (bot.services.coordinators); server-side sessions
+(bot/web/sessions.py: the cookie holds only a random id, a new one at every login, ended
+by logging out on every device at once, after SESSION_IDLE_MINUTES idle and
+SESSION_MAX_HOURS in all); CSRF tokens on every form (Flask-WTF); rate-limited login; and a
 coordinator only ever sees their own school: another school's team is a 404. Every
 figure comes from bot.services.signals, which applies the minimum group size.
+
+Login limits (Flask-Limiter; only failed attempts count; shared through Redis when set):
+
+* per client address *and* e-mail address together, LOGIN_RATE_LIMIT (5 a minute): the
+  guesser of one account waits, while the coordinator behind that account still logs in
+  from their own address;
+* per client address over all e-mail addresses, LOGIN_ADDRESS_RATE_LIMIT (20 in 10
+  minutes): one address trying many accounts waits, and only that address.
+
+There is deliberately no limit per e-mail address across all addresses: anyone could use
+it to lock a named coordinator out from everywhere. Guessing from many addresses is left
+to the passwords (at least 12 characters, scrypt). The client address is the proxy's
+X-Forwarded-For only for TRUSTED_PROXIES hops (bot/web/app.py). A locked-out visitor sees
+the Dutch login page with how long to wait (and a Retry-After header).
 """
 
 from __future__ import annotations
@@ -12,7 +27,8 @@ from __future__ import annotations
 import csv
 import io
 import logging
-import secrets
+import math
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -59,6 +75,7 @@ from bot.services.teams import DuplicateTeam, TeamInfo, create_team, get_team, u
 from bot.settings import Settings
 from bot.storage.unit_of_work import UnitOfWork
 from bot.vocabulary import DIMENSIONS, KAN_BETER, ONTBREEKT, SCORES, STAAT_GOED, IsoWeek
+from bot.web.sessions import log_in, log_out_everywhere, signed_in_coordinator
 
 logger = logging.getLogger(__name__)
 
@@ -72,9 +89,10 @@ except ZoneInfoNotFoundError:  # a system without time zone data
     LOCAL_TZ = timezone.utc
 MONTHS = "januari februari maart april mei juni juli augustus september oktober november december".split()
 
-#: Login attempts per IP address and, separately, per e-mail address.
+#: Failed logins per client address and e-mail address together (see the module docstring).
 LOGIN_RATE_LIMIT = "5/minute"
-SESSION_LIFETIME = timedelta(hours=8)
+#: Failed logins per client address, whatever the e-mail addresses.
+LOGIN_ADDRESS_RATE_LIMIT = "20/10 minutes"
 #: Longest team name, and the largest team size (the forms and their Dutch hints).
 TEAM_NAME_MAX = 200
 TEAM_SIZE_MAX = 1000
@@ -116,17 +134,50 @@ def login_limit() -> LoginLimit:
     return LoginLimit(item.amount, f"een {one}" if item.multiples == 1 else f"{item.multiples} {many}")
 
 
-def _email_key() -> str:
-    email = (request.form.get("email") or "").strip().lower()
-    return f"login-email:{email}" if email else f"login-ip:{get_remote_address()}"
+def _address_limit() -> str:
+    return current_app.config.get("LOGIN_ADDRESS_RATE_LIMIT", LOGIN_ADDRESS_RATE_LIMIT)
+
+
+def _address_key() -> str:
+    return f"login-address:{get_remote_address()}"
+
+
+def _address_and_email_key() -> str:
+    email = (request.form.get("email") or "").strip().lower()[:254]
+    return f"login-account:{get_remote_address()}:{email}"
+
+
+def _failed(response: Response) -> bool:
+    """Only a failed attempt counts: a login that worked redirects, a refused one is already counted."""
+    return response.status_code not in (302, 303, 429)
+
+
+def wait_words(seconds: float) -> str:
+    """A wait in Dutch, rounded up: "45 seconden", "1 minuut", "8 minuten", "2 uur"."""
+    seconds = max(1, math.ceil(seconds))
+    if seconds < 60:
+        return "1 seconde" if seconds == 1 else f"{seconds} seconden"
+    minutes = math.ceil(seconds / 60)
+    if minutes < 60:
+        return "1 minuut" if minutes == 1 else f"{minutes} minuten"
+    return f"{math.ceil(minutes / 60)} uur"
+
+
+def lockout_seconds() -> int:
+    """Seconds until this request's breached login limit lets the visitor try again."""
+    limiter: Limiter = current_app.config["WELBEVINDEN_LIMITER"]
+    resets = [lim.window[0] for lim in limiter.current_limits if lim.breached]  # when each window ends
+    return max(1, math.ceil(max(resets) - time.time())) if resets else 60
 
 
 def init_app(app: Flask, settings: Settings) -> None:
     """Register the dashboard with CSRF protection and a rate-limited login on ``app``."""
     app.config.setdefault("LOGIN_RATE_LIMIT", LOGIN_RATE_LIMIT)
+    app.config.setdefault("LOGIN_ADDRESS_RATE_LIMIT", LOGIN_ADDRESS_RATE_LIMIT)
     app.config.update(
-        PERMANENT_SESSION_LIFETIME=SESSION_LIFETIME,
-        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the (8-hour) session
+        # The anonymous cookie (login form's CSRF token) lives as long as a session may.
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.session_max_hours),
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
     )
     csrf.init_app(app)
     app.register_blueprint(bp)
@@ -139,9 +190,10 @@ def init_app(app: Flask, settings: Settings) -> None:
         in_memory_fallback_enabled=bool(settings.redis_url),
     )
     limiter.init_app(app)
+    app.config["WELBEVINDEN_LIMITER"] = limiter
     view = app.view_functions["dashboard.login"]
-    view = limiter.limit(_login_limit, methods=["POST"])(view)
-    view = limiter.limit(_login_limit, methods=["POST"], key_func=_email_key)(view)
+    view = limiter.limit(_address_limit, methods=["POST"], key_func=_address_key, deduct_when=_failed)(view)
+    view = limiter.limit(_login_limit, methods=["POST"], key_func=_address_and_email_key, deduct_when=_failed)(view)
     app.view_functions["dashboard.login"] = view
 
 
@@ -202,11 +254,11 @@ class ContactsForm(FlaskForm):
 @bp.before_request
 def load_coordinator() -> None:
     g.coordinator = None
-    coordinator_id = session.get("coordinator_id")
+    coordinator_id = signed_in_coordinator()
     if coordinator_id is None:
         return
     coordinator = get_coordinator(uow(), coordinator_id)
-    if coordinator is None or coordinator.school_id != session.get("school_id"):
+    if coordinator is None:  # removed while signed in (its sessions are gone too)
         session.clear()
         return
     g.coordinator = coordinator
@@ -334,7 +386,11 @@ def not_found(_exc):
 
 @bp.errorhandler(429)
 def too_many(_exc):
-    return _error(429, "rate_limit")
+    """Too many failed logins: the login page again, saying in Dutch how long to wait."""
+    seconds = lockout_seconds()
+    form = LoginForm(formdata=None, email=(request.form.get("email") or "")[:254])
+    page = render_template("dashboard/login.html", form=form, failed=True, locked_for=wait_words(seconds))
+    return page, 429, {"Retry-After": str(seconds)}
 
 
 # --------------------------------------------------------------------------- login
@@ -350,26 +406,26 @@ def login():
         coordinator = authenticate(uow(), form.email.data, form.password.data)
         if coordinator is not None:
             target = _safe_next(request.args.get("next"))
-            # A new session at login: nothing from the anonymous session (including any
-            # id an attacker planted) survives, and the CSRF token is renewed.
-            session.clear()
-            session["sid"] = secrets.token_urlsafe(24)
-            session["coordinator_id"] = coordinator.id
-            session["school_id"] = coordinator.school_id
-            session.permanent = True
+            # A new server-side session with a new random id: nothing of the session before
+            # (including anything an attacker planted) survives, and the CSRF token is renewed.
+            log_in(coordinator.id)
             logger.info("Coordinator %s logged in.", coordinator.id)
             return redirect(target or url_for(".overview"))
         failed = True
         logger.info("Failed dashboard login.")
     elif request.method == "POST":
         failed = True
-    session.setdefault("sid", secrets.token_urlsafe(24))
+    session.permanent = True  # the login form's CSRF token outlives a closed tab
     return render_template("dashboard/login.html", form=form, failed=failed)
 
 
 @bp.post("/logout")
 def logout():
+    """End every session of this coordinator, on this device and any other (a stolen cookie too)."""
     # CSRFProtect has checked the token before we get here.
+    if g.coordinator is not None:
+        ended = log_out_everywhere(g.coordinator.id)
+        logger.info("Coordinator %s logged out (%d sessions ended).", g.coordinator.id, ended)
     session.clear()
     flash("logged_out")
     return redirect(url_for(".login"))
