@@ -18,7 +18,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 export RASA_TELEMETRY_ENABLED ?= false
 export PYTHONHASHSEED ?= 0
 
-.PHONY: help install browser run test lint unit validate conversation-tests eval bench train migrate lock clean
+.PHONY: help install browser nginx run test lint unit validate conversation-tests eval bench train migrate lock clean
 
 help: ## Show this list
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -47,6 +47,15 @@ browser: ## Debian's chromium for the browser tests (Playwright cannot download 
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium; }
 
+# The tests run their own nginx (tests/test_nginx.py: own config, free port); the system
+# service Debian starts after installing it is not needed, so it is stopped again.
+nginx: ## Debian's nginx for the reverse-proxy test (deploy/nginx/)
+	@test -x /usr/sbin/nginx || command -v nginx >/dev/null || { \
+	  echo "[install] installing Debian's nginx for the reverse-proxy test ..."; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq nginx && \
+	  { [ ! -d /run/systemd/system ] || $$SUDO systemctl disable --now nginx >/dev/null 2>&1 || true; }; }
+
 migrate: $(STAMP) ## Apply database migrations (DATABASE_URL, default SQLite in var/)
 	$(PY) -m bot db upgrade
 
@@ -70,7 +79,7 @@ lint: $(STAMP) ## ruff
 	$(VENV)/bin/ruff check bot actions tests scripts benchmarks
 	$(VENV)/bin/ruff format --check bot actions tests benchmarks
 
-unit: $(STAMP) $(JS_STAMP) browser train ## pytest (actions, services, storage on SQLite + PostgreSQL, browser)
+unit: $(STAMP) $(JS_STAMP) browser nginx train ## pytest (actions, services, storage on SQLite + PostgreSQL, browser, nginx)
 	$(PY) -m pytest
 
 validate: $(STAMP) ## rasa data validate

@@ -17,7 +17,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import BackendAction, known_team_code
 from bot.services.catalogue import Tool, load_tools
-from bot.services.contacts import BEDRIJFSARTS, VERTROUWENSPERSOON, Contact, contacts_for_team, plain_text
+from bot.services.contacts import BEDRIJFSARTS, VERTROUWENSPERSOON, Contact, contacts_for_team
+from bot.text.plain import markdown_literal
 from bot.text.themes import GENERAL, theme_tool
 
 logger = logging.getLogger(__name__)
@@ -47,7 +48,7 @@ class SchoolContactsAction(BackendAction):
             return
         dispatcher.utter_message(response="utter_school_contacten")
         for contact in found:
-            details = " · ".join(plain_text(value) for value in contact.details())
+            details = " · ".join(markdown_literal(value) for value in contact.details())
             dispatcher.utter_message(response=CONTACT_RESPONSES[contact.kind], contact=details)
 
 

@@ -124,9 +124,12 @@ def actions_command(port: int | str) -> list[str]:
 
 
 def web_command(settings: Settings, port: int | str | None = None) -> list[str]:
+    """waitress with the web app. Behind TRUSTED_PROXIES proxies the app's ProxyFix reads
+    X-Forwarded-For and -Proto; waitress would remove them first unless told not to."""
+    proxied = ["--no-clear-untrusted-proxy-headers"] if settings.trusted_proxies else []
     return [
         str(BIN / "python"), "-m", "waitress", f"--host={settings.web_host}", f"--port={port or settings.web_port}",
-        "--call", "bot.web.app:from_env",
+        *proxied, "--call", "bot.web.app:from_env",
     ]  # fmt: skip
 
 
@@ -272,10 +275,10 @@ class Supervisor:
         for process in running:
             if process.poll() is None:
                 process.terminate()
-        deadline = self.clock() + timeout
+        deadline = time.monotonic() + timeout
         for process in running:
             try:
-                process.wait(timeout=max(0.1, deadline - self.clock()))
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
@@ -304,12 +307,10 @@ def start_mailbox(settings: Settings):
 
 
 def migrate(settings: Settings) -> None:
-    """Bring the application database up to date (once, however many processes start together)."""
+    """Bring the application database up to date (once, however many processes start together; logged)."""
     from bot.storage.migrate import upgrade
 
-    result = upgrade(settings.database_url)
-    if result.migrated:
-        print(f"[serve] database migrated from {result.before or 'empty'} to {result.after}", flush=True)
+    upgrade(settings.database_url)
 
 
 def serve(settings: Settings, wait_timeout: float = 300.0) -> int:

@@ -31,6 +31,8 @@ def isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("VAR_DIR", str(tmp_path / "var"))
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'var' / 'test.db'}")
     monkeypatch.setenv("PSEUDONYM_SECRET", "test-pseudonym-secret")
+    for name in ("APP_ENV", "REST_TOKEN", "TRUSTED_PROXIES"):  # a production shell must not change the tests
+        monkeypatch.delenv(name, raising=False)
     return tmp_path / "var"
 
 

@@ -66,8 +66,8 @@ async def test_distress_with_a_team_code_names_the_schools_contacts_then_a_tool(
         "utter_school_contact_bedrijfsarts",
         "utter_steun_tool",
     ]
-    assert messages[1]["contact"] == "Anna de Vries · 06-12345678"
-    assert messages[2]["contact"] == r"https\://www\.arbodienst.nl · open spreekuur di 9\:00"
+    assert messages[1]["contact"] == r"Anna de Vries · 06\-12345678"  # shown as 06-12345678
+    assert messages[2]["contact"] == r"https\://www\.arbodienst\.nl · open spreekuur di 9\:00"
     assert messages[3]["naam"] == "Slaaptijd"
     assert events == []
 
@@ -87,7 +87,7 @@ async def test_a_contact_named_like_a_link_stays_plain_text(backend, team):
     give_contacts(backend, team, name="[Klik hier](https://evil.example) **nu**")
     messages, _ = await run(ActionSchoolContacten, backend, tracker({"team_code": team.code}))
     contact = messages[1]["contact"]
-    assert contact.startswith(r"\[Klik hier\]\(https\://evil.example\) \*\*nu\*\*")
+    assert contact.startswith(r"\[Klik hier\]\(https\://evil\.example\) \*\*nu\*\*")
     assert "](" not in contact and "**" not in contact
 
 

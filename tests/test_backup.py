@@ -9,6 +9,7 @@ the documented ones; the test checks the document still says them.
 from __future__ import annotations
 
 import shutil
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -141,8 +142,17 @@ def test_sqlite_backup_during_checkins_restores_every_finished_checkin(tool, bac
         command = [sys.executable, "-c", PYTHON_BACKUP, str(database), str(backup)]
         assert PYTHON_BACKUP in DEPLOY_DOC
 
-    finished_before, links = backup_during_checkins(backend, lambda: subprocess.run(command, check=True, timeout=60))
-    backend.database.dispose()
+    # Another process keeps the database open, as a running server does: SQLite then leaves
+    # the newest commits in welbevinden.db-wal (only the last connection to close moves them).
+    keeper = sqlite3.connect(database)
+    try:
+        keeper.execute("SELECT count(*) FROM checkins").fetchone()
+        finished_before, links = backup_during_checkins(
+            backend, lambda: subprocess.run(command, check=True, timeout=60)
+        )
+    finally:
+        backend.database.dispose()
+        keeper.close()
 
     # Restore as documented: everything stopped, the database and its -wal/-shm files moved
     # away (a stale WAL file would be replayed onto the restored copy), the backup copied in.

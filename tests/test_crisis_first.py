@@ -223,7 +223,11 @@ def fast_timeout(monkeypatch):
 
 
 async def serve_rest(agent: Any) -> tuple[Any, str]:
-    app = Sanic(f"crisis_{uuid.uuid4().hex[:10]}", configure_logging=False)
+    """Rasa's REST channel (our guarded one) on a real Sanic server with ``agent`` as Rasa; returns (server, url)."""
+    # Test mode: Sanic rewrites some of its own functions when a server starts; in test mode it
+    # keeps the originals, so several servers can start in one process.
+    Sanic.test_mode = True
+    app = Sanic(f"channel_{uuid.uuid4().hex[:10]}", configure_logging=False)
     app.ctx.agent = agent
     register([GuardedRestInput()], app, route="/webhooks/")
     port = free_port()

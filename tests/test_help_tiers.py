@@ -310,3 +310,7 @@ def test_own_distress_never_gets_a_knowledge_answer_or_a_goodbye(text, model):
 )
 def test_knowledge_questions_with_distress_words_keep_their_intent(text, model):
     assert guarded(text, model).get("intent")["name"] == model
+
+
+def test_it_does_not_work_for_me_to_sleep_is_own_distress():
+    assert guarded("het lukt me niet meer om te slapen sinds de inspectie", "kennis").get("intent")["name"] == "steun"

@@ -114,7 +114,7 @@ http {{
 
         When nginx had to try more than one, $upstream_addr lists them all: the last one answered.
         """
-        tried = re.findall(r" /socket\.io/ \d{3} \d+ upstream=(\S+(?:, \S+)*) ", self.access_log())
+        tried = re.findall(r" /socket\.io/ \d{3} \d+ upstream=([^, ]+(?:, [^, ]+)*) ", self.access_log())
         return [addresses.split(", ")[-1] for addresses in tried]
 
     def stop(self) -> None:

@@ -130,7 +130,12 @@ async def test_the_scan_messages_show_the_school_name_as_written(any_backend):
     )
     [intro] = [m for m in dispatcher.messages if m["response"] == "utter_scan_intro_saved"]
     [saved] = [m for m in await submit(any_backend, finished(metadata)) if m["response"] == "utter_scan_saved"]
-    rendered = render([fill("utter_scan_intro_saved", school=intro["school"]), fill("utter_scan_saved", school=saved["school"], date=saved["date"])])
+    rendered = render(
+        [
+            fill("utter_scan_intro_saved", school=intro["school"]),
+            fill("utter_scan_saved", school=saved["school"], date=saved["date"]),
+        ]
+    )
     for html in rendered:
         assert "<a" not in html and "<em>" not in html
         assert f"{BOLD} {LINK}" in visible(html)

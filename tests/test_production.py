@@ -16,16 +16,15 @@ import subprocess
 import sys
 import time
 import urllib.request
-import uuid
 from pathlib import Path
 
 import aiohttp
 import pytest
-from rasa.core.channels.channel import UserMessage, register
-from sanic import Sanic
+from rasa.core.channels.channel import UserMessage
 
 from bot.settings import PROCESS_SECRETS, Settings, production_report, validate_production
 from tests.servers import free_port
+from tests.test_crisis_first import serve_rest
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET_NAMES = ("PSEUDONYM_SECRET", "WEB_SECRET_KEY", "ACTION_SERVER_TOKEN", "LINK_SECRET", "SCAN_TOKEN_SECRET")
@@ -296,15 +295,8 @@ async def test_the_rest_channel_needs_the_token_when_it_is_set(production):
         async def handle_message(self, message: UserMessage) -> None:
             await message.output_channel.send_response(message.sender_id, {"text": "Hoi!"})
 
-    from bot.rasa_channels import GuardedRestInput
-
-    app = Sanic(f"rest_{uuid.uuid4().hex[:10]}", configure_logging=False)
-    app.ctx.agent = Rasa()
-    register([GuardedRestInput()], app, route="/webhooks/")
-    port = free_port()
-    server = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False)
-    await server.startup()
-    url = f"http://127.0.0.1:{port}/webhooks/rest"
+    server, webhook = await serve_rest(Rasa())
+    url = webhook.rsplit("/", 1)[0]
     token = production["REST_TOKEN"]
     body = {"sender": "integratie-1", "message": "hoi"}
     try:

@@ -63,7 +63,14 @@ def released_row(backend, team_id: int, week: IsoWeek = WEEK):
 def test_roster_import_reports_each_bad_line_and_refuses_other_domains(any_backend):
     team_id, _ = team_with_roster(any_backend, 2)
     paste = "\n".join(
-        ["nieuw@delinde.nl", "geen-adres", "iemand@gmail.com", "nieuw@delinde.nl", "LERAAR0@DELINDE.NL", "ok2@delinde.nl"]
+        [
+            "nieuw@delinde.nl",
+            "geen-adres",
+            "iemand@gmail.com",
+            "nieuw@delinde.nl",
+            "LERAAR0@DELINDE.NL",
+            "ok2@delinde.nl",
+        ]
     )
     change = roster.add_members(any_backend.uow(), team_id, paste, "ib@delinde.nl", any_backend.settings.link_secret)
     assert change.done == ["nieuw@delinde.nl", "ok2@delinde.nl"]
@@ -81,7 +88,9 @@ def test_one_address_belongs_to_one_team(any_backend):
 
     first, _ = team_with_roster(any_backend, 1)
     other = create_team(any_backend.uow(), SCHOOL, "Onderbouw")
-    change = roster.add_members(any_backend.uow(), other.id, f"leraar0@{DOMAIN}", "cli", any_backend.settings.link_secret)
+    change = roster.add_members(
+        any_backend.uow(), other.id, f"leraar0@{DOMAIN}", "cli", any_backend.settings.link_secret
+    )
     assert change.done == [] and change.errors[0].reason == roster.IN_OTHER_TEAM
 
 
@@ -96,7 +105,7 @@ def test_a_ten_thousand_line_paste_is_handled(backend):
 
 def test_csv_with_header_and_names_and_the_wrong_encoding(backend):
     team_id, _ = team_with_roster(backend, 1)
-    csv_text = roster.decode_upload('"Naam";"E-mail"\r\n"Jan";"jan@delinde.nl"\r\n"Eva";"eva@delinde.nl"\r\n'.encode())
+    csv_text = roster.decode_upload(b'"Naam";"E-mail"\r\n"Jan";"jan@delinde.nl"\r\n"Eva";"eva@delinde.nl"\r\n')
     change = roster.add_members(backend.uow(), team_id, csv_text, "cli", backend.settings.link_secret)
     assert change.done == ["jan@delinde.nl", "eva@delinde.nl"]
     with pytest.raises(roster.RosterFileError):
@@ -105,7 +114,9 @@ def test_csv_with_header_and_names_and_the_wrong_encoding(backend):
 
 def test_roster_changes_are_audited_without_the_address(backend):
     team_id, _ = team_with_roster(backend, 1)
-    roster.remove_members(backend.uow(), team_id, f"leraar0@{DOMAIN}", "ib@delinde.nl", backend.settings.pseudonym_secret)
+    roster.remove_members(
+        backend.uow(), team_id, f"leraar0@{DOMAIN}", "ib@delinde.nl", backend.settings.pseudonym_secret
+    )
     lines = roster.audit(backend.uow(), team_id)
     assert [(a.action, a.masked_email, a.actor) for a in lines] == [
         ("verwijderd", "l…@delinde.nl", "ib@delinde.nl"),
@@ -129,7 +140,9 @@ def test_padding_with_made_up_members_is_visible_and_does_not_count_for_14_days(
     """A coordinator adds 4 made-up addresses after the first import and fills them in."""
     team_id, real = team_with_roster(any_backend, 1, WEDNESDAY - timedelta(weeks=3))
     fake_emails = [f"nep{i}@{DOMAIN}" for i in range(4)]
-    roster.add_members(any_backend.uow(), team_id, "\n".join(fake_emails), "ib", any_backend.settings.link_secret, WEDNESDAY)
+    roster.add_members(
+        any_backend.uow(), team_id, "\n".join(fake_emails), "ib", any_backend.settings.link_secret, WEDNESDAY
+    )
     for link in hashes(any_backend, fake_emails) + real:
         check_in(any_backend, link, ALL_THREES)
     release.release_ended_weeks(any_backend.uow(), any_backend.settings.pseudonym_secret, NEXT_MONDAY)
@@ -171,7 +184,9 @@ def test_a_released_week_never_changes_erasure_removes_raw_rows_only(any_backend
     assert checkin.delete_all(any_backend.uow(), member.person_key) == 1
     with pytest.raises(checkin.WeekReleased):  # a late check-in for the released week
         check_in(any_backend, links[1], {**ALL_THREES, "energie": 5})
-    release.release_ended_weeks(any_backend.uow(), any_backend.settings.pseudonym_secret, NEXT_MONDAY + timedelta(weeks=1))
+    release.release_ended_weeks(
+        any_backend.uow(), any_backend.settings.pseudonym_secret, NEXT_MONDAY + timedelta(weeks=1)
+    )
     assert released_row(any_backend, team_id) == frozen
     with any_backend.uow() as uow:
         assert uow.checkins.of_person(member.person_key) == []

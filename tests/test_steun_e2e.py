@@ -85,12 +85,6 @@ def test_crisis_in_the_middle_of_the_checkin_gets_113_and_ends_it(stack, teacher
     assert "Vraag 2" not in texts(say(stack, "steun-7", "4", member=teacher))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the forms' answer slots read every message except `crisis` (not_intent in domain/checkin.yml and "
-    "scan.yml), so a `zorg_ander` message is also taken as an unclear answer and the form asks again; "
-    "`zorg_ander` must be added to those not_intent lists",
-)
 @pytest.mark.parametrize(("start", "question"), [("ik wil inchecken", "Vraag 1 van 5"), ("fundamentscan", "1 van 12")])
 def test_worry_in_the_middle_of_a_form_says_what_to_do_and_ends_the_form(stack, teacher, start, question):
     sender = f"steun-8-{start}"

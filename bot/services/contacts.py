@@ -4,7 +4,7 @@ A coordinator enters them on the dashboard (bot/web/dashboard.py, "Hulp op schoo
 the bot names them in the third help tier and when someone asks for a person
 (actions/steun.py). Every value is plain text: :func:`clean_contact` refuses HTML,
 control characters, over-long pastes and malformed phone numbers, addresses and web
-addresses, and :func:`plain_text` escapes what is left for the chat's markdown, so a
+addresses, and :func:`bot.text.plain.markdown_literal` escapes what is left for the chat's markdown, so a
 contact named like a link never becomes one. A person's name is kept only when the
 coordinator confirms that the person agreed to be named.
 """
@@ -191,14 +191,3 @@ def save_contacts(uow: UnitOfWork, school_id: int, contacts: Mapping[str, Cleane
         for kind, cleaned in contacts.items():
             uow.schools.set_contact(school_id, kind, cleaned.values)
         uow.commit()
-
-
-#: ASCII characters that mean something in the chat's markdown (links, emphasis, code,
-#: HTML, autolinks); each is shown as itself after a backslash.
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()<>#!|~&@:+=\"$%^])")
-
-
-def plain_text(value: str) -> str:
-    """``value`` escaped so the widget's markdown shows it as written: no link, no emphasis."""
-    escaped = _MARKDOWN.sub(r"\\\1", value)
-    return re.sub(r"(?i)\bwww\.", lambda m: m.group(0)[:3] + "\\.", escaped)

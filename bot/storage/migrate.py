@@ -48,7 +48,13 @@ def current_revision(conn: Connection) -> str | None:
 
 
 def upgrade(url: str, revision: str = "head") -> Upgraded:
-    """Bring the database at ``url`` up to ``revision``, under the database's migration lock."""
+    """Bring the database at ``url`` up to ``revision``, under the database's migration lock.
+
+    Logs one line when it migrated (Alembic's own lines only from WARNING up, unless configured).
+    """
+    alembic_log = logging.getLogger("alembic")
+    if alembic_log.level == logging.NOTSET:
+        alembic_log.setLevel(logging.WARNING)
     with database_lock(url, "migrate"):
         engine = make_engine(url)
         try:

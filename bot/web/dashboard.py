@@ -606,8 +606,14 @@ def team_page(team_id: int):
     )
 
 
-def _manage(team: TeamInfo, size_form: SizeForm | None = None, change: roster.RosterChange | None = None,
-            change_kind: str | None = None, roster_form: RosterForm | None = None, file_error: bool = False) -> str:
+def _manage(
+    team: TeamInfo,
+    size_form: SizeForm | None = None,
+    change: roster.RosterChange | None = None,
+    change_kind: str | None = None,
+    roster_form: RosterForm | None = None,
+    file_error: bool = False,
+) -> str:
     this = IsoWeek.of(datetime.now(LOCAL_TZ).date())
     with uow() as work:
         holidays = set(work.schools.holidays(team.id))

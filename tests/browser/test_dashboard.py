@@ -78,8 +78,8 @@ def site(backend: Backend) -> Iterator[Site]:
     save_scan(backend.uow(), team.school_id, {**scan, "inwerken": 0}, when=now - timedelta(days=120))
     save_scan(backend.uow(), team.school_id, {**scan, "inwerken": 2, "maatje": 0, "geel": None}, when=now)
     for helpful in (True, True, True, True, False, False):
-        record(backend.uow(), team.code, "werkdruk", helpful)
-    record(backend.uow(), second.code, "amplitie", False)
+        record(backend.uow(), team.code, "werkdruk", helpful, latest_week())
+    record(backend.uow(), second.code, "amplitie", False, latest_week())
 
     server = create_server(create_app(backend.settings, backend), host="127.0.0.1", port=0, threads=4)
     thread = threading.Thread(target=server.run, name="dashboard-waitress", daemon=True)
