@@ -204,10 +204,19 @@ class PipelineResult:
     name: str
     categories: dict[str, CategoryScore]
     steun_as_crisis: list[str]
+    moments_confusions: tuple[tuple[str, str, int], ...] = ()  # the most frequent in nlu_heldout_moments.yml
 
 
 def pipeline_result(name: str, predictions: list[Prediction], english: set[str]) -> PipelineResult:
-    return PipelineResult(name, score_categories(predictions, english), steun_answered_with_113(predictions))
+    confusions = Counter(
+        (p.target, p.predicted) for p in predictions if p.source == MOMENTS.name and p.target != p.predicted
+    )
+    return PipelineResult(
+        name,
+        score_categories(predictions, english),
+        steun_answered_with_113(predictions),
+        tuple((t, p, n) for (t, p), n in confusions.most_common(15)),
+    )
 
 
 def git_commit() -> str:
@@ -277,6 +286,11 @@ def render_categories(ours: PipelineResult, default: PipelineResult | None, defa
         if r.steun_as_crisis:
             lines += [f"Tier-3 (steun) examples {r.name} answers with 113:", ""]
             lines += [f"- {t}" for t in r.steun_as_crisis] + [""]
+    for r in pipelines:
+        lines += [f"Most frequent confusions of {r.name} in `tests/nlu_heldout_moments.yml`:", ""]
+        lines += ["| expected | predicted | count |", "|---|---|---|"]
+        lines += [f"| {t} | {p} | {c} |" for t, p, c in r.moments_confusions] or ["| – | – | 0 |"]
+        lines.append("")
     return lines
 
 
