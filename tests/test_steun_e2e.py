@@ -47,8 +47,9 @@ def test_distress_gets_empathy_routes_the_schools_contacts_and_a_tool_never_113(
     reply = texts(say(stack, "steun-1", "ik ben al weken uitgeput en huil in de auto na schooltijd", member=teacher))
     assert "huilen" in reply.split("\n")[0]  # the empathic sentence reflects what was said, first
     assert all(route in reply for route in ROUTES)
-    assert "06-12345678" in reply and r"\[Anna\]\(https\://evil.example\)" in reply
-    assert r"https\://www\.arbodienst.nl" in reply
+    # Markdown signs are escaped (shown as typed in the widget): "06\-12345678" reads 06-12345678.
+    assert r"06\-12345678" in reply and r"\[Anna\]\(https\://evil\.example\)" in reply
+    assert r"https\://www\.arbodienst\.nl" in reply
     assert "check-in" in reply
     assert "113" not in reply and "112" not in reply
 
@@ -75,7 +76,7 @@ def test_a_near_domain_question_gets_i_dont_know_and_where_to_go(stack):
 
 def test_a_person_to_talk_to_names_the_schools_contacts(stack, teacher):
     reply = texts(say(stack, "steun-6", "ik wil met een echt mens praten", member=teacher))
-    assert "chatbot" in reply and "06-12345678" in reply
+    assert "chatbot" in reply and r"06\-12345678" in reply
 
 
 def test_crisis_in_the_middle_of_the_checkin_gets_113_and_ends_it(stack, teacher):

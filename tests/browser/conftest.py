@@ -131,6 +131,28 @@ class Stack:
     def chat_url(self, team: str | None = None) -> str:
         return f"{self.web_url}/chat?team={team or self.team_code}"
 
+    def member_token(self) -> str:
+        """A new roster member of the team; returns the token of their personal link."""
+        from bot.backend import Backend
+        from bot.services.teams import find_team
+        from tests.members import add_member
+
+        backend = Backend.from_settings(self.settings)
+        try:
+            team = find_team(backend.uow(), self.team_code)
+            return add_member(backend, team.id, f"browser-{uuid.uuid4().hex[:8]}").token
+        finally:
+            backend.database.dispose()
+
+    def member_url(self) -> str:
+        """The page behind a new member's personal link (opens the check-in)."""
+        return f"{self.web_url}/c/{self.member_token()}"
+
+    def as_member(self, page, origin: str | None = None) -> None:
+        """This browser opened a personal link before: the widget keeps its token (localStorage)."""
+        page.goto(f"{origin or self.web_url}/healthz" if origin is None else origin)
+        page.evaluate("token => localStorage.setItem('welbevinden.member', token)", self.member_token())
+
 
 @pytest.fixture(scope="session")
 def browser_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:

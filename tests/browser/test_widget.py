@@ -125,6 +125,7 @@ def test_knowledge_question_gets_an_answer_with_source(stack, new_page):
 @pytest.mark.rasa
 def test_checkin_with_buttons(stack, new_page):
     page, problems = new_page()
+    stack.as_member(page)
     open_chat(page, stack.chat_url())
 
     click_choice(page, "Inchecken (1 minuut)")
@@ -154,6 +155,7 @@ def test_checkin_with_buttons(stack, new_page):
 @pytest.mark.rasa
 def test_checkin_with_typed_answers_survives_a_reload(stack, new_page):
     page, problems = new_page()
+    stack.as_member(page)
     open_chat(page, stack.chat_url())
 
     say(page, "ik wil inchecken")
@@ -311,7 +313,9 @@ def test_embed_snippet_on_another_site(stack, new_page, intranet):
     )
     # An intranet on plain http has no crypto.randomUUID (secure contexts only).
     page.add_init_script("delete Crypto.prototype.randomUUID")
-    page.goto(intranet.page("/intranet/", html))
+    url = intranet.page("/intranet/", html)
+    stack.as_member(page, origin=url)  # this teacher opened their personal link on the intranet before
+    page.goto(url)
 
     launcher = page.get_by_role("button", name="Welbevinden-assistent")
     expect(launcher).to_have_attribute("aria-expanded", "false")
@@ -422,7 +426,7 @@ def test_no_answer_within_ten_seconds(fake_rasa, web_for, new_page):
 @pytest.mark.rasa
 def test_checkin_link_opens_the_checkin_once(stack, new_page):
     page, problems = new_page()
-    page.goto(stack.chat_url() + "&start=checkin")
+    page.goto(stack.member_url())  # the personal link from the weekly mail opens the check-in
     expect(bot_messages(page).last).to_contain_text("Doe je mee?", timeout=ANSWER_TIMEOUT_MS)
     wait_until_answered(page)
     asked = bot_messages(page).count()
@@ -436,6 +440,7 @@ def test_checkin_link_opens_the_checkin_once(stack, new_page):
 @pytest.mark.rasa
 def test_forget_me_on_a_shared_computer(stack, new_page):
     page, problems = new_page()
+    stack.as_member(page)
     open_chat(page, stack.chat_url())
     for answer in ["ik wil inchecken", "ja", "4", "4", "4", "4", "4"]:
         say(page, answer)
@@ -452,9 +457,12 @@ def test_forget_me_on_a_shared_computer(stack, new_page):
     assert after != before and re.fullmatch(r"[0-9a-f-]{36}", after)
     expect(log(page)).not_to_contain_text("zijn opgeslagen")  # the old conversation is gone
 
-    # The next person at this computer cannot see the previous person's check-ins.
+    # The next person at this computer cannot see the previous person's check-ins: the
+    # personal link's token is gone from this browser too.
+    assert page.evaluate("localStorage.getItem('welbevinden.member')") is None
     say(page, "hoe ging het de afgelopen weken?")
-    expect(log(page)).to_contain_text("Ik heb nog geen check-ins van je")
+    expect(log(page)).to_contain_text("persoonlijke link")
+    expect(log(page)).not_to_contain_text("Week ")
     assert_clean(problems)
 
 
