@@ -65,9 +65,6 @@ class FakeSchoolRepository:
     def team_with_code(self, code: str) -> Team | None:
         return next((t for t in self.teams if t.code == code), None)
 
-    def team_named(self, school_id: int, name: str) -> Team | None:
-        return next((t for t in self.teams if t.school_id == school_id and t.name == name), None)
-
     def teams_of(self, school_id: int) -> list[Team]:
         return sorted((t for t in self.teams if t.school_id == school_id), key=lambda t: t.name)
 
@@ -140,9 +137,6 @@ class FakeCheckInRepository:
     def add_many(self, rows: list[dict]) -> None:
         for row in rows:
             self.add(CheckIn(**row))
-
-    def count_with_prefix(self, team_id: int, week: IsoWeek, prefix: str) -> int:
-        return sum(c.team_id == team_id and _week(c) == week and c.person_key.startswith(prefix) for c in self.rows)
 
     def delete_with_prefix(self, team_ids: list[int], prefix: str) -> None:
         self.rows = [c for c in self.rows if not (c.team_id in team_ids and c.person_key.startswith(prefix))]

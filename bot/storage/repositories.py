@@ -111,11 +111,6 @@ class SchoolRepository:
     def team_with_code(self, code: str) -> Team | None:
         return self.session.execute(select(Team).where(Team.code == code)).scalar_one_or_none()
 
-    def team_named(self, school_id: int, name: str) -> Team | None:
-        return self.session.execute(
-            select(Team).where(Team.school_id == school_id, Team.name == name)
-        ).scalar_one_or_none()
-
     def teams_of(self, school_id: int) -> list[Team]:
         return list(self.session.execute(select(Team).where(Team.school_id == school_id).order_by(Team.name)).scalars())
 
@@ -223,13 +218,6 @@ class CheckInRepository:
         """Bulk insert (demo data, benchmarks): one executemany."""
         if rows:
             self.session.execute(insert(CheckIn.__table__), rows)
-
-    def count_with_prefix(self, team_id: int, week: IsoWeek, prefix: str) -> int:
-        return self.session.execute(
-            select(func.count())
-            .select_from(CheckIn)
-            .where(CheckIn.team_id == team_id, _in_week(CheckIn, week), CheckIn.person_key.like(f"{prefix}%"))
-        ).scalar_one()
 
     def delete_with_prefix(self, team_ids: list[int], prefix: str) -> None:
         self.session.execute(
@@ -525,13 +513,6 @@ class OutboxRepository:
             .on_conflict_do_nothing(index_elements=["member_id", "iso_year", "iso_week", "kind"])
         )
         return bool(self.session.execute(stmt).rowcount)
-
-    def count_for_member(self, member_id: int, week: IsoWeek) -> int:
-        return self.session.execute(
-            select(func.count())
-            .select_from(OutboxMail)
-            .where(OutboxMail.member_id == member_id, _in_week(OutboxMail, week))
-        ).scalar_one()
 
     def get(self, mail_id: int) -> OutboxMail | None:
         return self.session.get(OutboxMail, mail_id)
