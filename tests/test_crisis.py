@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.text.crisis import is_crisis
+from bot.text.crisis import CRISIS, crisis_tier, is_crisis
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -56,3 +56,34 @@ def test_issue_examples(text):
 @pytest.mark.parametrize("text", ["", None, "/checkin_start", "ik ben doodmoe", "werkdruk is hoog"])
 def test_no_alarm(text):
     assert not is_crisis(text)
+
+
+# A denial right before the words about suicide is read as one; everything else stays a crisis.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ik ben niet suïcidaal hoor, maar wel heel erg moe",
+        "geen zelfmoordgedachten, ik slaap alleen al weken slecht",
+        "ik denk echt niet aan zelfmoord maar mijn werk vreet me op",
+        "I'm not suicidal, I just can't cope with the marking",
+        "no self-harm or anything, just exhausted",
+    ],
+)
+def test_a_denied_crisis_word_is_no_crisis(text):
+    assert crisis_tier(text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ik wil niet meer leven",  # the "niet" is the crisis, not a denial
+        "ik dacht vroeger nooit aan zelfmoord, maar nu wel",
+        "ik ben niet suïcidaal, alleen soms denk ik aan zelfmoord",
+        "niet suïcidaal. maar ik wil wel dood",
+        "ik ben niet suïcidaal maar ik snij mezelf soms",
+        "ik weet niet of ik nog wel wil leven",
+        "I'm not sure I want to live anymore",
+    ],
+)
+def test_what_is_not_a_denial_stays_a_crisis(text):
+    assert crisis_tier(text) == CRISIS

@@ -50,6 +50,16 @@ OTHER_PERSON = re.compile(
 )
 #: Where a sentence ends: a person word across it does not say whose a match is.
 SENTENCE_END = re.compile(r"[.!?;:\n]")
+#: A denial right before a match ("ik ben *niet* suïcidaal", "*geen* zelfmoordgedachten", "*not* suicidal"):
+#: at most two words between it and the match, in the same clause.
+NEGATION_BEFORE = re.compile(r"\b(niet|nie|geen|nooit|not|no|never)\b(\s+[^\s,.!?;:]+){0,2}\s*$")
+#: The word a denial is about, when a match has one ("ik denk *niet* aan zelfmoord": the denial is inside the match).
+SUICIDE_WORD = re.compile(r"[sz]el?[fv]?\s?mo+r[dt]|su[iïí]+[cs][iïí]+d|zelf\s?dod|self[-\s]?harm|zelf\s?beschadig")
+#: ... unless the writer goes on to say that it is different now ("maar nu wel", "but lately").
+BUT_NOW = re.compile(
+    r"\b(maar|alleen|but|though)\b.{0,25}\b(nu|soms|wel\s*eens|toch\s+wel|laatst|tegenwoordig|steeds\s+vaker|vaker"
+    r"|af\s+en\s+toe|now|sometimes|lately|recently)\b"
+)
 
 _SELF, _OTHER, _UNKNOWN = "self", "other", "unknown"
 
@@ -96,6 +106,22 @@ def _owner(text: str, match: re.Match[str]) -> str:
     return _nearest_person(text[sentence_start : match.start()], text[match.end() : sentence_end])
 
 
+def _denied(text: str, match: re.Match[str]) -> bool:
+    """True for a match the writer denies ("ik ben niet suïcidaal hoor, maar ..."), read narrowly.
+
+    Only a denial word right before the match (or before its word about suicide) counts, and
+    not when the message goes on with "maar nu wel" or the like: "ik wil niet meer leven" is
+    no denial (its "niet" is inside the match, before no such word), and whenever it is
+    unclear the 113 answer stays the answer.
+    """
+    word = SUICIDE_WORD.search(match.group(0))
+    at = match.start() + word.start() if word else match.start()
+    clause_start = max((m.end() for m in re.finditer(r"[,.!?;:\n]", text[:at])), default=0)
+    if not NEGATION_BEFORE.search(text[clause_start:at]):
+        return False
+    return not BUT_NOW.search(text[match.end() :])
+
+
 def crisis_tier(text: str | None) -> str | None:
     """``CRISIS``, ``ZORG_ANDER`` or None for a message (see the module docstring)."""
     if not text or text.startswith("/"):
@@ -104,6 +130,8 @@ def crisis_tier(text: str | None) -> str | None:
     strong_self = weak = other = False
     for pattern in _crisis_patterns():
         for match in pattern.finditer(norm):
+            if _denied(norm, match):
+                continue
             owner = _owner(norm, match)
             # One word ("zelfmoord", "suïcidaal") says what about, not whose: weaker evidence.
             single_word = " " not in match.group(0).strip()
@@ -115,7 +143,7 @@ def crisis_tier(text: str | None) -> str | None:
                 weak = True
     if strong_self:
         return CRISIS
-    if other or any(p.search(norm) for p in _other_patterns()):
+    if other or any(not _denied(norm, m) for p in _other_patterns() for m in p.finditer(norm)):
         return ZORG_ANDER
     if weak:
         # Unclear whose: someone else only when others and not the writer are named.
