@@ -87,3 +87,20 @@ def test_a_denied_crisis_word_is_no_crisis(text):
 )
 def test_what_is_not_a_denial_stays_a_crisis(text):
     assert crisis_tier(text) == CRISIS
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "sterven voelt als de laatste uitweg",
+        "ik heb vannacht gegoogeld hoe ik er een eind aan kan maken",
+        "ik zit nu op het dak en weet het niet meer",
+        "I'm standing on the bridge",
+    ],
+)
+def test_method_place_and_last_way_out_are_a_crisis(text):
+    assert crisis_tier(text) == CRISIS
+
+
+def test_waiting_for_a_train_is_no_crisis():
+    assert crisis_tier("ik sta bij het spoor te wachten op de trein, vertraging weer") is None
