@@ -1,14 +1,18 @@
 """Section 2, latency and throughput: both models side by side behind one action server.
 
-Saturation runs (no think time) and runs with think time, interleaved in alternating order; our
-model once more without bot/rasa_speedups.py (``RASA_SPEEDUPS=0``) in ``AB_RUNS``, the A/B of
-the profiling fixes in the same run. The result is a ``LatencyResult`` in ``b.results["latency"]``.
+Saturation runs (no think time) and runs with think time, interleaved in alternating order; in
+``AB_RUNS`` our model also without bot/rasa_speedups.py (``RASA_SPEEDUPS=0``) and without each
+single speed-up (``RASA_SPEEDUPS_OFF=<name>``): the A/B of every fix in the same run. Then a
+py-spy profile of our process, of it without speed-ups and of the default pipeline's
+(benchmarks/profile.py), and the time our model takes to load alone. The result is a
+``LatencyResult`` in ``b.results["latency"]``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import threading
 import time
 import urllib.request
 from dataclasses import dataclass
@@ -16,11 +20,26 @@ from pathlib import Path
 
 from benchmarks.load import CHECKIN_OPENING, KNOWLEDGE, Checkin, LoadResult, most_senders, run_load, verify_checkins
 from benchmarks.plan import Bench
-from benchmarks.processes import BenchTeam, Servers, bench_team, start_rasa, start_stack, vm_hwm_mb
+from benchmarks.processes import BenchTeam, Servers, bench_team, rss_mb, start_rasa, start_stack, vm_hwm_mb
 from benchmarks.stats import LatencySummary, median, summarize
 
 PLAIN = "ours without speed-ups"  # the A/B variant (RASA_SPEEDUPS=0)
-AB_RUNS = {("saturation", 10)}  # the runs that include it
+WITHOUT = "ours without "  # + a speed-up's name: the A/B of that one (RASA_SPEEDUPS_OFF=<name>)
+AB_RUNS = {("saturation", 10)}  # the runs that include the A/B variants
+PROFILED = ("ours", PLAIN, "default")  # profiled in turn, at saturation with 10 users
+PROFILE_S = 6.0
+
+
+def ab_variants() -> dict[str, dict[str, str]]:
+    """The A/B variants of our model: name -> environment."""
+    from bot.rasa_speedups import NAMES
+
+    return {PLAIN: {"RASA_SPEEDUPS": "0"}} | {WITHOUT + name: {"RASA_SPEEDUPS_OFF": name} for name in NAMES}
+
+
+def is_ab(name: str) -> bool:
+    return name == PLAIN or name.startswith(WITHOUT)
+
 
 Runs = dict[tuple[str, str, int], list[LatencySummary]]  # (kind, model, users) -> one summary per repeat
 
@@ -29,11 +48,13 @@ Runs = dict[tuple[str, str, int], list[LatencySummary]]  # (kind, model, users) 
 class LatencyResult:
     repeats: int
     runs: Runs
-    ratios: dict[tuple[str, int], list[float]]  # (kind or PLAIN, users) -> ours/other msg/s per repeat
+    ratios: dict[tuple[str, int], list[float]]  # (kind or A/B variant, users) -> ours/other msg/s per repeat
     where: dict[str, float]  # "Where the time goes": step -> median ms
-    memory: dict[str, float]  # process -> VmHWM MB
+    memory: dict[str, tuple[float, float]]  # process -> (VmRSS, VmHWM) MB after the load runs
     verified: dict[str, tuple[int, list[str]]]  # model -> (check-ins right, problems)
     checkins: dict[str, list[Checkin]]
+    profiles: dict  # name -> benchmarks.profile.Profile
+    load_s: float | None  # our model alone, from start to serving
 
 
 def load(urls: list[str], users: int, team: BenchTeam, seconds: float, run_id: str, **kw) -> LoadResult:
@@ -59,7 +80,7 @@ def start_latency_servers(b: Bench, models: dict[str, Path]) -> Servers:
     s = b.results["latency_servers"] = start_stack(b, "latency", f"sqlite:///{b.tmp / 'latency' / 'app.db'}")
     variants = {name: (model, {}) for name, model in models.items()}
     if AB_RUNS & set(latency_kinds(b)):
-        variants[PLAIN] = (models["ours"], {"RASA_SPEEDUPS": "0"})
+        variants |= {name: (models["ours"], env) for name, env in ab_variants().items()}
     b.log(f"latency: loading {len(variants)} Rasa processes side by side ({', '.join(variants)})")
     for name, (model, env) in variants.items():
         start_rasa(s, name, model, ("--enable-api",), env)
@@ -83,7 +104,7 @@ def latency_stage(b: Bench, models: dict[str, Path]) -> LatencyResult:
             all_checkins[name] = load([url], 2, team, 60, f"warm-{name}", max_conversations_per_user=1).checkins
         for rep in range(b.plan.repeats):
             for kind, users in latency_kinds(b):
-                names = [n for n in urls if n != PLAIN or (kind, users) in AB_RUNS]
+                names = [n for n in urls if not is_ab(n) or (kind, users) in AB_RUNS]
                 order = names if rep % 2 == 0 else names[::-1]  # interleave, alternate order
                 tp: dict[str, float] = {}
                 for name in order:
@@ -99,18 +120,67 @@ def latency_stage(b: Bench, models: dict[str, Path]) -> LatencyResult:
                           f"{m.p95_ms:.0f} ms, {m.throughput:.1f} msg/s, {m.errors} errors{shortage(r)}")  # fmt: skip
                 if tp.get("default"):
                     ratios.setdefault((kind, users), []).append(tp["ours"] / tp["default"])
-                if tp.get(PLAIN):
-                    ratios.setdefault((PLAIN, users), []).append(tp["ours"] / tp[PLAIN])
+                for name in names:
+                    if is_ab(name) and tp.get(name):
+                        ratios.setdefault((name, users), []).append(tp["ours"] / tp[name])
         where = where_time_goes(urls["ours"], team)
-        memory = {f"Rasa ({name})": vm_hwm_mb(p.pid) for name, p in zip(urls, s.rasa_processes(), strict=True)}
-        memory["action server"] = vm_hwm_mb(s.stack.processes[0].pid)
+        pids = dict(zip(urls, (p.pid for p in s.rasa_processes()), strict=True))
+        memory = {f"Rasa ({name})": memory_mb(pid) for name, pid in pids.items()}
+        memory["action server"] = memory_mb(s.stack.processes[0].pid)
+        profiles = profile_processes(b, urls, pids, team)
         secret = s.backend.settings.pseudonym_secret
         verified = {name: verify_checkins(s.backend.uow(), cs, secret) for name, cs in all_checkins.items()}
     finally:
         s.stack.stop()
-    result = LatencyResult(b.plan.repeats, runs, ratios, where, memory, verified, all_checkins)
+    result = LatencyResult(b.plan.repeats, runs, ratios, where, memory, verified, all_checkins, profiles,
+                           time_model_load(b, models["ours"]))  # fmt: skip
     b.results["latency"] = result
     return result
+
+
+def memory_mb(pid: int) -> tuple[float, float]:
+    """(VmRSS, VmHWM) of a process in MB: resident now, and at its peak."""
+    return rss_mb(pid), vm_hwm_mb(pid)
+
+
+def profile_processes(b: Bench, urls: dict[str, str], pids: dict[str, int], team: BenchTeam) -> dict:
+    """A py-spy profile of each of ``PROFILED`` under a saturation load of 10 users (not a timed run)."""
+    from benchmarks import profile
+
+    if profile.py_spy() is None:
+        b.missing.append("profiles: py-spy not installed (make install puts it in .venv)")
+        return {}
+    found = {}
+    for name in (n for n in PROFILED if n in urls):
+        result: dict = {}
+
+        def sample(pid: int = pids[name], out: dict = result) -> None:
+            out["profile"] = profile.profile_pid(pid, PROFILE_S)
+
+        sampler = threading.Thread(target=sample)
+        sampler.start()
+        load([urls[name]], 10, team, PROFILE_S + 1, f"profile-{name}", stop_at_deadline=True)
+        sampler.join()
+        found[name] = result.get("profile")
+        b.log(f"latency: profiled {name}: {found[name].samples if found[name] else 0} samples")
+    return {name: p for name, p in found.items() if p is not None}
+
+
+def time_model_load(b: Bench, model: Path) -> float | None:
+    """Seconds from starting a Rasa process with our model (on a quiet machine) until it serves."""
+    s = start_stack(b, "model-load", f"sqlite:///{b.tmp / 'model-load.db'}")
+    try:
+        started = time.monotonic()
+        start_rasa(s, "ours", model)
+        s.stack.wait_all()
+        seconds = time.monotonic() - started
+        b.log(f"latency: our model loaded and serving in {seconds:.1f} s")
+        return seconds
+    except Exception as exc:  # noqa: BLE001 - a missing figure, reported
+        b.missing.append(f"model load time: {type(exc).__name__}: {exc}")
+        return None
+    finally:
+        s.stack.stop()
 
 
 def where_time_goes(url: str, team: BenchTeam, n: int = 5) -> dict[str, float]:

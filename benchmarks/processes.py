@@ -99,15 +99,23 @@ def last_line(args: list[str], env: dict[str, str]) -> str:
     return out.stdout.strip().splitlines()[-1]
 
 
-def vm_hwm_mb(pid: int) -> float:
-    """Peak resident memory (VmHWM) of a running process, in MB."""
+def status_mb(pid: int, field: str) -> float:
+    """One memory line of /proc/<pid>/status (``VmHWM``: peak resident, ``VmRSS``: resident now), in MB."""
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1]) / 1024
     except OSError:
         pass
     return float("nan")
+
+
+def vm_hwm_mb(pid: int) -> float:
+    return status_mb(pid, "VmHWM")
+
+
+def rss_mb(pid: int) -> float:
+    return status_mb(pid, "VmRSS")
 
 
 # --------------------------------------------------------------------------- databases

@@ -83,7 +83,7 @@ def start_up(argv: list[str] | None = None) -> Settings:
     With APP_ENV=production Rasa refuses to start (SystemExit with one list of what to fix)
     unless this process's settings are safe (bot.settings.validate_production, process
     ``rasa``) and its HTTP API, if on, has a JWT secret. Also installs the measured Rasa
-    fixes unless RASA_SPEEDUPS=0 (for an A/B or after an upgrade).
+    fixes unless RASA_SPEEDUPS=0 (RASA_SPEEDUPS_OFF: some of them; for an A/B or after an upgrade).
     """
     settings = Settings.from_env()
     if settings.app_env == PRODUCTION:
@@ -93,7 +93,7 @@ def start_up(argv: list[str] | None = None) -> Settings:
         if problems:
             raise SystemExit(production_report(problems, "rasa"))
     if settings.rasa_speedups:
-        rasa_speedups.install()
+        rasa_speedups.install(settings.rasa_speedups_off)
     return settings
 
 

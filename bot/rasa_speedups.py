@@ -1,37 +1,65 @@
-"""Measured speed-ups for Rasa 3.6, installed when Rasa imports our channels (bot/rasa_channels.py).
+"""Measured speed-ups of Rasa 3.6's hot path, installed when Rasa imports our channels.
 
-Both were found by profiling Rasa under load with py-spy (docs/BENCHMARKS.md):
+Each one was found by profiling a Rasa process under load with py-spy and is measured as an
+A/B in every ``make bench`` run (docs/BENCHMARKS.md, "ours without <name>"). Each replaces one
+Rasa function (``PATCHES``) and is installed only when that function is the one it was written
+for: Rasa 3.6 and the same signature. Otherwise it switches itself off with a warning and Rasa
+runs that part as shipped. ``RASA_SPEEDUPS=0`` switches all off, ``RASA_SPEEDUPS_OFF=a,b``
+some (the A/B of the benchmark, and a kill switch after an upgrade).
 
-1. Rasa checks every action-server response with ``jsonschema.validate(result, schema)``, which
-   first validates the *schema* against the JSON-Schema meta-schema, on every call; with
-   jsonschema 4.17 that was about half of Rasa's CPU time. Here the schema is checked once and
-   its validator reused: every response is still validated, an invalid one raises the same error.
-2. The SQL tracker store on a SQLite file (the single-server default) opened a new database
-   connection for every read and write (SQLAlchemy 1.4 gives SQLite files no pool) in the
-   default rollback-journal mode. Here it keeps a small pool of connections in WAL mode with
-   ``synchronous=NORMAL``, as our own database does (bot/storage/db.py). PostgreSQL is untouched.
-3. Once the model is loaded, its millions of long-lived Python objects are moved out of the
-   garbage collector's reach (``gc.freeze()``): otherwise every full collection walks them all
-   and stalls every conversation in flight for a few hundred milliseconds, which showed as the
-   p95 tail of users with think time.
+- ``validation``: Rasa checks every action-server reply against its response schema with
+  ``jsonschema.validate``, which first re-checks the schema itself, then tries every event
+  against all 23 event schemas (``oneOf``). Here the schema is checked once and each event is
+  validated against the one schema of its own type (the 23 differ in their ``event`` constant,
+  so that is the same verdict); an invalid reply raises the same error as before.
+- ``sqlite_pool``: the SQL tracker store on a SQLite file opened a new connection for every read
+  and write, in rollback-journal mode. Here it keeps a small pool of connections in WAL mode
+  with ``synchronous=NORMAL``, as our own database does (bot/storage/db.py).
+- ``gc_freeze``: once the model is loaded, its long-lived objects are moved out of the garbage
+  collector's reach (``gc.freeze()``); otherwise every full collection walks them all and
+  stalls every conversation in flight.
+- ``event_classes``: turning stored or returned events back into objects looked up all event
+  classes (a recursive walk over ``__subclasses__`` with ``inspect.isabstract``) for every
+  single event. Here the walk is done once per class, after the model has loaded.
+- ``action_session``: every call to the action server created a new HTTP session and
+  connection and encoded the tracker with the standard ``json``. Here one keep-alive session
+  per event loop and endpoint is reused, and the body is encoded with ujson (already installed
+  with Sanic), falling back to ``json`` for anything ujson cannot encode.
+- ``tracker_count``: before writing a tracker, the SQL tracker store counted, with one more
+  query, how many of its events the database already holds. That number is the number of events
+  it has just read (or last wrote) for this conversation; here it is remembered on the tracker
+  object, and the query is only made for a tracker the store did not read or write itself.
+- ``graph_plan``: the graph runner recomputed which nodes a target needs, and the task graph,
+  on every message. Here both are computed once per set of targets.
 """
 
 from __future__ import annotations
 
+import asyncio
 import gc
+import inspect
+import itertools
+import json
 import logging
 import sqlite3
 import time
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+import aiohttp
+import rasa
 import rasa.core.run as rasa_run
 import rasa.core.tracker_store as tracker_store
+import rasa.shared.utils.common as rasa_common
+import ujson
 from jsonschema import ValidationError
 from jsonschema.exceptions import best_match
 from jsonschema.validators import validator_for
 from rasa.core.actions.action import RemoteAction
+from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.shared.constants import DOCS_BASE_URL
+from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, EndpointConfig
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.pool import QueuePool
@@ -40,21 +68,58 @@ from bot.storage.db import SQLITE_BUSY_TIMEOUT_S
 
 logger = logging.getLogger(__name__)
 
-_rasa_engine_kwargs = tracker_store.create_engine_kwargs
-_rasa_load_agent_on_start = rasa_run.load_agent_on_start
+#: The Rasa release line every patch below was written for and checked against.
+RASA_LINE = "3.6."
+
+
+# -- validation -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ResponseValidator:
+    """Rasa's action-server response schema, checked once, each event against its own type's schema."""
+
+    full: Any  # the whole schema: the slow path that gives Rasa's own error
+    top: Any  # the schema without the per-event part
+    item: Any  # what every event must be (an object with an "event" string)
+    by_type: dict[str, Any]  # event type -> validator of that type's schema
+
+    def first_error(self, result: Any) -> ValidationError | None:
+        if self._valid(result):
+            return None
+        return best_match(self.full.iter_errors(result))
+
+    def _valid(self, result: Any) -> bool:
+        if not self.top.is_valid(result):
+            return False
+        events = result.get("events") if isinstance(result, dict) else None
+        for item in events or []:
+            if not self.item.is_valid(item):
+                return False
+            schema = self.by_type.get(item.get("event"))
+            if schema is None or not schema.is_valid(item):
+                return False
+        return True
 
 
 @lru_cache(maxsize=1)
-def response_validator():
+def response_validator() -> ResponseValidator:
     schema = RemoteAction.action_response_format_spec()
     cls = validator_for(schema)
     cls.check_schema(schema)
-    return cls(schema)
+    items = schema["properties"]["events"]["items"]
+    branches = items["oneOf"]
+    top = {**schema, "properties": {**schema["properties"], "events": {"type": "array"}}}
+    item = {k: v for k, v in items.items() if k != "oneOf"}
+    by_type = {branch["properties"]["event"]["const"]: cls(branch) for branch in branches}
+    if len(by_type) != len(branches):  # two schemas for one event type: dispatching would differ
+        raise ValueError("event schemas are not told apart by their event constant")
+    return ResponseValidator(cls(schema), cls(top), cls(item), by_type)
 
 
 def validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
-    """Drop-in for ``RemoteAction._validate_action_result`` with a validator built once."""
-    error = best_match(response_validator().iter_errors(result))
+    """Drop-in for ``RemoteAction._validate_action_result``: same verdict, same error."""
+    error = response_validator().first_error(result)
     if error is None:
         return True
     error.message += (
@@ -64,11 +129,18 @@ def validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
     raise error
 
 
+# -- sqlite_pool ------------------------------------------------------------------------------
+
+_rasa_engine_kwargs = tracker_store.create_engine_kwargs
+
+
 def tracker_engine_kwargs(url: Any) -> dict[str, Any]:
     """``create_engine`` options for the tracker store: a connection pool for SQLite files."""
     parsed = make_url(str(url)) if not hasattr(url, "get_backend_name") else url
     if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
         return _rasa_engine_kwargs(url)
+    if not event.contains(Engine, "connect", sqlite_pragmas):
+        event.listen(Engine, "connect", sqlite_pragmas)
     return {
         "poolclass": QueuePool,
         "pool_size": 5,
@@ -85,9 +157,15 @@ def sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.close()
 
 
+# -- gc_freeze --------------------------------------------------------------------------------
+
+_rasa_load_agent_on_start = rasa_run.load_agent_on_start
+
+
 async def load_agent_then_freeze(*args: Any, **kwargs: Any) -> Any:
     """Rasa's ``load_agent_on_start``, then one full collection and ``gc.freeze()``."""
     agent = await _rasa_load_agent_on_start(*args, **kwargs)
+    _subclasses.clear()  # event_classes: found again with everything the model imported
     started = time.perf_counter()
     gc.collect()
     gc.freeze()
@@ -99,12 +177,208 @@ async def load_agent_then_freeze(*args: Any, **kwargs: Any) -> Any:
     return agent
 
 
-def install() -> None:
-    RemoteAction._validate_action_result = validate_action_result
-    rasa_run.load_agent_on_start = load_agent_then_freeze
-    tracker_store.create_engine_kwargs = tracker_engine_kwargs
-    if not event.contains(Engine, "connect", sqlite_pragmas):
-        event.listen(Engine, "connect", sqlite_pragmas)
+# -- event_classes ----------------------------------------------------------------------------
+
+_rasa_all_subclasses = rasa_common.all_subclasses
+_subclasses: dict[type, list[Any]] = {}
 
 
-__all__ = ["ValidationError", "install", "response_validator", "tracker_engine_kwargs", "validate_action_result"]
+def cached_all_subclasses(cls: Any) -> list[Any]:
+    """``all_subclasses`` once per class (Rasa's event classes are all imported before the first
+    event is read; gc_freeze also empties this cache once the model, and its imports, are loaded)."""
+    found = _subclasses.get(cls)
+    if found is None:
+        found = _subclasses[cls] = _rasa_all_subclasses(cls)
+    return list(found)
+
+
+# -- action_session ---------------------------------------------------------------------------
+
+_rasa_session = EndpointConfig.session
+
+
+def fast_dumps(obj: Any) -> str:
+    try:
+        return ujson.dumps(obj, ensure_ascii=False, escape_forward_slashes=False)
+    except (TypeError, OverflowError):  # a type ujson does not know: the standard encoder decides
+        return json.dumps(obj)
+
+
+class _KeptSession:
+    """``async with`` on a shared session that leaves it open for the next request."""
+
+    def __init__(self, session: aiohttp.ClientSession) -> None:
+        self.session = session
+
+    async def __aenter__(self) -> aiohttp.ClientSession:
+        return self.session
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+
+_sessions: dict[tuple[int, str, str, str], aiohttp.ClientSession] = {}
+KEEPALIVE_S = 2.0
+
+
+def kept_session(self: EndpointConfig) -> Any:
+    """Drop-in for ``EndpointConfig.session``: one keep-alive session per loop and endpoint."""
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:  # no loop: Rasa's own, closed after use
+        return _rasa_session(self)
+    key = (id(loop), self.url or "", repr(sorted(self.headers.items())), repr(sorted(self.basic_auth.items())))
+    session = _sessions.get(key)
+    if session is None or session.closed or session.loop is not loop:
+        auth = aiohttp.BasicAuth(self.basic_auth["username"], self.basic_auth["password"]) if self.basic_auth else None
+        session = _sessions[key] = aiohttp.ClientSession(
+            headers=self.headers,
+            auth=auth,
+            timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT),
+            # idle connections closed well before the action server's (Sanic: 5 s) closes them
+            connector=aiohttp.TCPConnector(keepalive_timeout=KEEPALIVE_S),
+            json_serialize=fast_dumps,
+        )
+    return _KeptSession(session)
+
+
+# -- tracker_count ----------------------------------------------------------------------------
+
+_rasa_sql_retrieve = tracker_store.SQLTrackerStore._retrieve
+_rasa_additional_events = tracker_store.SQLTrackerStore._additional_events
+STORED = "_welbevinden_stored_events"  # attribute on a tracker: (store id, events stored)
+
+
+async def remembering_retrieve(
+    self: tracker_store.SQLTrackerStore, sender_id: str, fetch_events_from_all_sessions: bool
+) -> Any:
+    """Drop-in for ``SQLTrackerStore._retrieve`` that notes how many events it read."""
+    tracker = await _rasa_sql_retrieve(self, sender_id, fetch_events_from_all_sessions)
+    if tracker is not None and not fetch_events_from_all_sessions:  # the latest session: what save counts
+        setattr(tracker, STORED, (id(self), len(tracker.events)))
+    return tracker
+
+
+def remembered_additional_events(self: tracker_store.SQLTrackerStore, session: Any, tracker: Any) -> Any:
+    """Drop-in for ``SQLTrackerStore._additional_events``: the events after those already stored."""
+    stored = getattr(tracker, STORED, None)
+    if stored is None or stored[0] != id(self) or self.max_event_history is not None:
+        return _rasa_additional_events(self, session, tracker)  # Rasa's count query
+    new = list(itertools.islice(tracker.events, stored[1], len(tracker.events)))
+    setattr(tracker, STORED, (id(self), len(tracker.events)))
+    return iter(new)
+
+
+# -- graph_plan -------------------------------------------------------------------------------
+
+_rasa_graph_run = DaskGraphRunner.run
+
+
+def planned_run(
+    self: DaskGraphRunner, inputs: dict[str, Any] | None = None, targets: list[str] | None = None
+) -> dict[str, Any]:
+    """Drop-in for ``DaskGraphRunner.run`` with the task graph of each set of targets built once."""
+    import dask
+    from rasa.engine.exceptions import GraphRunError
+
+    run_targets = targets if targets else self._graph_schema.target_names
+    plans = self.__dict__.setdefault("_planned", {})
+    key = tuple(run_targets)
+    plan = plans.get(key)
+    if plan is None:
+        plan = plans[key] = self._build_dask_graph(self._graph_schema.minimal_graph_schema(run_targets))
+    run_graph = dict(plan)
+    if inputs:
+        self._add_inputs_to_graph(inputs, run_graph)
+    try:
+        return dict(dask.get(run_graph, run_targets))
+    except RuntimeError as e:
+        raise GraphRunError("Error running runner.") from e
+
+
+# -- the registry -----------------------------------------------------------------------------
+
+
+def parameters(function: Any) -> str:
+    """A function's parameters, names and defaults: ``"self, inputs=None, targets=None"``."""
+    return ", ".join(
+        name if p.default is inspect.Parameter.empty else f"{name}={p.default!r}"
+        for name, p in inspect.signature(function).parameters.items()
+    )
+
+
+@dataclass(frozen=True)
+class Patch:
+    """One speed-up: ``owner.attribute`` (Rasa's original, with ``signature``) becomes ``replacement``."""
+
+    name: str
+    owner: Any
+    attribute: str
+    signature: str  # its parameters in Rasa 3.6 (``parameters()``)
+    original: Any
+    replacement: Any
+
+    def problem(self) -> str | None:
+        """Why this patch must not be installed, or None."""
+        if not rasa.__version__.startswith(RASA_LINE):
+            return f"written for Rasa {RASA_LINE}x, found {rasa.__version__}"
+        current = getattr(self.owner, self.attribute, None)
+        if current is self.replacement:
+            return None
+        if current is not self.original:
+            return f"{self.attribute} is no longer Rasa's own function"
+        found = parameters(current)
+        if found != self.signature:
+            return f"{self.attribute} has signature {found}, expected {self.signature}"
+        return None
+
+
+PATCHES: tuple[Patch, ...] = (
+    Patch("validation", RemoteAction, "_validate_action_result", "self, result",
+          RemoteAction._validate_action_result, validate_action_result),
+    Patch("sqlite_pool", tracker_store, "create_engine_kwargs", "url", _rasa_engine_kwargs, tracker_engine_kwargs),
+    Patch("gc_freeze", rasa_run, "load_agent_on_start", "model_path, endpoints, remote_storage, app, loop",
+          _rasa_load_agent_on_start, load_agent_then_freeze),
+    Patch("event_classes", rasa_common, "all_subclasses", "cls", _rasa_all_subclasses, cached_all_subclasses),
+    Patch("action_session", EndpointConfig, "session", "self", _rasa_session, kept_session),
+    Patch("tracker_count", tracker_store.SQLTrackerStore, "_retrieve",
+          "self, sender_id, fetch_events_from_all_sessions",
+          _rasa_sql_retrieve, remembering_retrieve),
+    Patch("tracker_count", tracker_store.SQLTrackerStore, "_additional_events", "self, session, tracker",
+          _rasa_additional_events, remembered_additional_events),
+    Patch("graph_plan", DaskGraphRunner, "run", "self, inputs=None, targets=None", _rasa_graph_run, planned_run),
+)  # fmt: skip
+NAMES = tuple(dict.fromkeys(p.name for p in PATCHES))  # a speed-up may replace more than one function
+
+
+def install(off: frozenset[str] | set[str] = frozenset()) -> list[str]:
+    """Install every speed-up not in ``off`` whose functions are all as expected; returns their names.
+
+    A speed-up that replaces several functions goes in whole or not at all.
+    """
+    installed = []
+    for name in NAMES:
+        if name in off:
+            continue
+        parts = [p for p in PATCHES if p.name == name]
+        problems = [problem for problem in (p.problem() for p in parts) if problem]
+        if problems:
+            logger.warning(
+                "Rasa speed-up %r switched off: %s (Rasa runs that part as shipped).", name, "; ".join(problems)
+            )
+            continue
+        for part in parts:
+            setattr(part.owner, part.attribute, part.replacement)
+        installed.append(name)
+    return installed
+
+
+def uninstall() -> None:
+    """Put Rasa's own functions back (tests)."""
+    for patch in PATCHES:
+        if getattr(patch.owner, patch.attribute, None) is patch.replacement:
+            setattr(patch.owner, patch.attribute, patch.original)
+    _subclasses.clear()
+
+
+__all__ = ["NAMES", "PATCHES", "ValidationError", "install", "response_validator", "uninstall"]

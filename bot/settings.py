@@ -129,6 +129,8 @@ class Settings:
     reply_timeout_seconds: float = 9.0
     #: Install the measured Rasa fixes of bot/rasa_speedups.py (off: Rasa as shipped).
     rasa_speedups: bool = True
+    #: Names of single fixes to leave out (RASA_SPEEDUPS_OFF=validation,graph_plan): the A/B of make bench.
+    rasa_speedups_off: frozenset[str] = frozenset()
     #: Weeks a member's own raw check-ins are kept (their history); released aggregates stay.
     checkin_retention_weeks: int = 26
     #: Outgoing mail. Empty host on the embedded default: ``python -m bot serve`` starts a
@@ -189,6 +191,9 @@ class Settings:
             public_base_url=(os.environ.get("PUBLIC_BASE_URL") or "http://localhost:8000").rstrip("/"),
             reply_timeout_seconds=_env_float("REPLY_TIMEOUT_SECONDS", 9.0),
             rasa_speedups=_env_bool("RASA_SPEEDUPS", True),
+            rasa_speedups_off=frozenset(
+                n.strip() for n in os.environ.get("RASA_SPEEDUPS_OFF", "").split(",") if n.strip()
+            ),
             checkin_retention_weeks=max(1, _env_int("CHECKIN_RETENTION_WEEKS", 26)),
             smtp_host=os.environ.get("SMTP_HOST", "").strip(),
             smtp_port=_env_int("SMTP_PORT", 8025),

@@ -342,3 +342,61 @@ def test_nlu_verdict_names_the_goal():
     assert "**NOT met**" in behind[0] and "0.970 vs 0.978" in behind[0]
     ahead = nlu_verdict([["ours", "0.980", "1.000", "0.98"], ["default", "0.978", "0.951", "0.978"]])
     assert "**met**" in ahead[0]
+
+
+def test_profile_puts_each_sample_in_its_step_and_leaves_idle_out():
+    from benchmarks.profile import classify
+
+    raw = "\n".join(
+        [
+            "main (rasa/__main__.py:1);parse_message (rasa/core/processor.py:724);process (x.py:1) 50",
+            "main (rasa/__main__.py:1);save (rasa/core/tracker_store.py:1456);execute (sqlalchemy/x.py:2) 30",
+            "main (rasa/__main__.py:1);run (rasa/core/actions/action.py:780);RemoteAction (a.py:1) 10",
+            "main (rasa/__main__.py:1);_predict_next_with_tracker (rasa/core/processor.py:1);p (r.py:3) 5",
+            "main (rasa/__main__.py:1);handler (sanic/app.py:1) 5",
+            "main (rasa/__main__.py:1);run_forever (asyncio/base_events.py:1);select (selectors.py:469) 400",
+            "garbage line",
+        ]
+    )
+    p = classify(raw)
+    assert p.samples == 100  # the 400 idle samples are not CPU
+    assert p.shares["NLU parse"] == pytest.approx(0.5) and p.shares["tracker store"] == pytest.approx(0.3)
+    assert p.shares["action server"] == pytest.approx(0.1) and p.shares["policies"] == pytest.approx(0.05)
+    assert p.shares["other"] == pytest.approx(0.05)
+    assert p.top_frames[0] == ("execute (sqlalchemy/x.py:2)", pytest.approx(0.3))  # the parse is not in the gap
+    assert classify("").samples == 0
+
+
+def test_timing_report_states_every_target_and_ab(monkeypatch):
+    from benchmarks.latency import PLAIN, LatencyResult
+    from benchmarks.profile import Profile
+    from benchmarks.report import training_section
+    from benchmarks.report_timings import latency_section
+
+    def s(msg_s: float, p95: float) -> LatencySummary:
+        return LatencySummary(int(msg_s * 10), 0, 10.0, p95 / 2, p95, p95 * 1.2)
+
+    runs = {
+        ("saturation", "ours", 10): [s(50, 250)],
+        ("saturation", "default", 10): [s(20, 600)],
+        ("saturation", PLAIN, 10): [s(25, 500)],
+        ("saturation", "ours without graph_plan", 10): [s(50, 250)],
+        ("think", "ours", 10): [s(5, 80)],
+        ("think", "ours", 50): [s(20, 350)],
+    }
+    ratios = {("saturation", 10): [2.5], (PLAIN, 10): [2.0], ("ours without graph_plan", 10): [1.0]}
+    profile = Profile(100, {"NLU parse": 0.5, "tracker store": 0.3, "other": 0.2}, [("execute (x.py:1)", 0.3)])
+    where = {"knowledge question: NLU parse only": 10.0, "knowledge question: whole REST message": 20.0}
+    memory = {"Rasa (ours)": (900.0, 1000.0)}
+    r = LatencyResult(1, runs, ratios, where, memory, {}, {}, {"ours": profile}, 12.0)
+    text = "\n".join(latency_section(replace(FULL, user_levels=(10,)), r))
+    assert "p95 ≤ 100 ms at 10 users with think time: **met**" in text
+    assert "p95 ≤ 300 ms at 50 users with think time: **NOT met** (median p95 350 ms)" in text
+    assert "≥ 2× the default pipeline at 10 users (saturation): **met** (ours/default 2.50×)" in text
+    assert "| ours without graph_plan | saturation | 10 |" in text and "does not pay" in text
+    assert "≤ 1.5× its NLU parse (knowledge question): **NOT met** (2.00×" in text
+    assert "| tracker store | 30% |" in text and "`execute (x.py:1)`" in text
+    figures = {"wall_s": 150.0, "cpu_s": 200.0, "nlu_s": 60.0, "policies_s": 10.0, "peak_mb": 1600.0}
+    training = "\n".join(training_section([("ours (config.yml)", "now", figures)], r))
+    assert "training ≤ 3 min: **met** (2.5 min)" in training and "1.5 GB peak: **NOT met**" in training
+    assert "≤ 1.2 GB resident after the load runs: **met** (900 MB)" in training and "(12.0 s)" in training

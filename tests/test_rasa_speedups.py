@@ -1,4 +1,4 @@
-"""The jsonschema speed-up keeps Rasa's check of action-server responses intact."""
+"""bot/rasa_speedups.py: each fix keeps Rasa's behaviour, and switches itself off when Rasa changed."""
 
 from __future__ import annotations
 
@@ -7,6 +7,12 @@ import pytest
 from rasa.core.actions.action import RemoteAction
 
 from bot import rasa_speedups
+
+
+@pytest.fixture(autouse=True)
+def rasa_as_shipped_afterwards():
+    yield
+    rasa_speedups.uninstall()
 
 
 @pytest.fixture
@@ -52,11 +58,172 @@ def test_invalid_response_raises_like_rasa(action, bad):
 def test_schema_is_checked_once(action, monkeypatch):
     first = rasa_speedups.response_validator()
     checks = []
-    monkeypatch.setattr(type(first), "check_schema", classmethod(lambda cls, schema, **_: checks.append(schema)))
+    monkeypatch.setattr(type(first.full), "check_schema", classmethod(lambda cls, schema, **_: checks.append(schema)))
     for _ in range(3):
         assert action._validate_action_result({"events": [{"event": "slot", "name": "team", "value": "x"}]})
     assert rasa_speedups.response_validator() is first
     assert checks == []  # each response is validated; the schema itself is not checked again
+
+
+RESPONSES = [
+    {"events": [{"event": "slot", "name": "team", "value": "x", "timestamp": None}]},
+    {"events": [{"event": "active_loop", "name": "checkin_form"}, {"event": "slot", "name": "requested_slot"}]},
+    {"events": [{"event": "followup", "name": "utter_x"}, {"event": "reminder", "intent": "x", "date_time": "t"}]},
+    {"events": [{"event": "bot", "text": "hoi", "data": {"buttons": [{"title": "a", "payload": "/b"}]}}]},
+    {"events": [{"event": "user", "text": "x", "parse_data": {"intent": {"name": "a", "confidence": 1}}}]},
+    {"events": [{"event": "restart"}, {"event": "session_started"}, {"event": "action", "name": "a"}]},
+    {"responses": [{"text": "Dank je!", "buttons": [{"title": "Ja", "payload": "/ja"}]}]},
+    {"events": []},
+    {},
+    # invalid ones
+    {"events": [{"event": "slot"}]},
+    {"events": [{"event": "no_such_event"}]},
+    {"events": [{"event": "slot", "name": 3}]},
+    {"events": [{"event": "user", "parse_data": "not an object"}]},
+    {"events": [{"event": "action", "name": "a", "timestamp": "yesterday"}]},
+    {"events": ["slot"]},
+    {"events": [{"event": None}]},
+    {"events": {"event": "slot"}},
+    {"responses": "Dank je"},
+    [],
+    "events",
+]
+
+
+@pytest.mark.parametrize("response", RESPONSES)
+def test_dispatch_by_event_type_gives_jsonschemas_verdict(action, response):
+    schema = RemoteAction.action_response_format_spec()
+    try:
+        jsonschema.validate(response, schema)
+        expected = None
+    except jsonschema.ValidationError as exc:
+        expected = exc.message
+    if expected is None:
+        assert action._validate_action_result(response) is True
+    else:
+        with pytest.raises(jsonschema.ValidationError) as ours:
+            action._validate_action_result(response)
+        assert ours.value.message.startswith(expected)  # the same error, with Rasa's hint after it
+
+
+def test_a_changed_rasa_function_switches_its_patch_off(monkeypatch, caplog):
+    """A Rasa upgrade that changes a patched function leaves that part as shipped, with a warning."""
+    from rasa.engine.runner.dask import DaskGraphRunner
+
+    def run(self, inputs=None, targets=None, extra=None):  # a "newer" Rasa's function
+        return {}
+
+    monkeypatch.setattr(DaskGraphRunner, "run", run)
+    with caplog.at_level("WARNING"):
+        installed = rasa_speedups.install()
+    assert "graph_plan" not in installed and DaskGraphRunner.run is run
+    assert "switched off" in caplog.text and "graph_plan" in caplog.text
+    assert "validation" in installed  # the others still go in
+
+
+def test_a_different_signature_switches_a_patch_off(monkeypatch):
+    import dataclasses
+
+    patch = next(p for p in rasa_speedups.PATCHES if p.name == "event_classes")
+    assert patch.problem() is None
+    changed = dataclasses.replace(patch, signature="cls, include_abstract=False")
+    assert "signature" in changed.problem()
+
+
+def test_another_rasa_release_switches_every_patch_off(monkeypatch, caplog):
+    import rasa
+
+    monkeypatch.setattr(rasa, "__version__", "3.7.0")
+    with caplog.at_level("WARNING"):
+        assert rasa_speedups.install() == []
+    assert RemoteAction._validate_action_result is not rasa_speedups.validate_action_result
+    assert caplog.text.count("switched off") == len(rasa_speedups.NAMES)
+
+
+def test_single_patches_can_be_left_out():
+    installed = rasa_speedups.install({"validation", "graph_plan"})
+    assert set(installed) == set(rasa_speedups.NAMES) - {"validation", "graph_plan"}
+    assert RemoteAction._validate_action_result is not rasa_speedups.validate_action_result
+
+
+def test_event_classes_are_found_once_and_the_same():
+    import rasa.shared.utils.common as common
+    from rasa.shared.core.events import Event, SlotSet
+
+    expected = common.all_subclasses(Event)
+    rasa_speedups.install()
+    assert common.all_subclasses(Event) == expected
+    assert Event.resolve_by_type("slot") is SlotSet
+    assert common.all_subclasses(Event) is not common.all_subclasses(Event)  # a copy: callers may change it
+
+
+class Add:
+    """A graph component for the graph_plan test: adds its two inputs."""
+
+    @staticmethod
+    def get_default_config():
+        return {}
+
+    @classmethod
+    def create(cls, config, model_storage, resource, execution_context):
+        return cls()
+
+    def add(self, i1, i2):
+        return i1 + i2
+
+
+def test_graph_plan_gives_the_same_results_with_new_inputs(tmp_path):
+    from rasa.engine.graph import ExecutionContext, GraphSchema, SchemaNode
+    from rasa.engine.runner.dask import DaskGraphRunner
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+
+    def node(**needs):
+        return SchemaNode(needs=needs, uses=Add, fn="add", constructor_name="create", config={})
+
+    schema = GraphSchema({"a": node(i1="x", i2="y"), "b": node(i1="a", i2="y"), "c": node(i1="a", i2="a")})
+    runner = DaskGraphRunner(schema, LocalModelStorage(tmp_path), ExecutionContext(schema, "test"))
+    cases = [
+        ({"x": 1, "y": 2}, ["b"]),
+        ({"x": 10, "y": 5}, ["b"]),
+        ({"x": 1, "y": 1}, ["b", "c"]),
+        ({"x": 3, "y": 4}, None),
+    ]
+    shipped = [runner.run(inputs=dict(i), targets=t) for i, t in cases]
+    rasa_speedups.install()
+    assert DaskGraphRunner.run is rasa_speedups.planned_run
+    assert [runner.run(inputs=dict(i), targets=t) for i, t in cases] == shipped
+    assert shipped[1] == {"b": 20}
+
+
+def test_fast_json_falls_back_for_what_ujson_cannot_encode():
+    import json
+
+    assert json.loads(rasa_speedups.fast_dumps({"tekst": "één/twee", "n": 1.5})) == {"tekst": "één/twee", "n": 1.5}
+    big = {"n": 2**70, "s": {"x"} and ["x"]}
+    assert json.loads(rasa_speedups.fast_dumps(big)) == big
+    with pytest.raises(TypeError):
+        rasa_speedups.fast_dumps({"o": object()})  # json itself refuses it too: the same error
+
+
+def test_action_session_is_kept_per_loop_and_endpoint():
+    import asyncio
+
+    from rasa.utils.endpoints import EndpointConfig
+
+    rasa_speedups.install()
+
+    async def sessions():
+        a, b = EndpointConfig("http://127.0.0.1:1/webhook"), EndpointConfig("http://127.0.0.1:2/webhook")
+        async with a.session() as s1, a.session() as s2, b.session() as s3:
+            assert s1 is s2 and s1 is not s3
+        assert not s1.closed  # kept open for the next request
+        for s in (s1, s3):
+            await s.close()
+        async with a.session() as s4:
+            assert s4 is not s1 and not s4.closed  # a closed one is replaced
+        await s4.close()
+
+    asyncio.run(sessions())
 
 
 def test_sqlite_tracker_store_pools_connections_in_wal_mode(tmp_path):
@@ -132,3 +299,53 @@ def test_model_objects_are_frozen_out_of_garbage_collection_after_loading(monkey
         assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
+
+
+def test_tracker_count_stores_each_event_once(tmp_path):
+    """Read, add, write, twice over, with and without the remembered count: the same rows."""
+    import asyncio
+
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    domain = Domain.from_yaml("version: '3.1'\nslots:\n  team:\n    type: any\n    mappings:\n    - type: custom\n")
+
+    def conversation(store: SQLTrackerStore) -> list[str]:
+        async def run() -> list[str]:
+            await store.save(DialogueStateTracker.from_events("s", [ActionExecuted("action_listen")]))
+            for text in ("hoi", "ik wil inchecken", "4"):
+                tracker = await store.retrieve("s")
+                tracker.update(UserUttered(text))
+                tracker.update(SlotSet("team", text))
+                await store.save(tracker)
+                await store.save(tracker)  # a second save of the same tracker adds nothing
+            tracker = await store.retrieve("s")  # a new session: only its events count from here
+            tracker.update(ActionExecuted("action_session_start"))
+            tracker.update(SessionStarted())
+            await store.save(tracker)
+            tracker = await store.retrieve("s")
+            tracker.update(UserUttered("nog een"))
+            await store.save(tracker)
+            full = await store.retrieve_full_tracker("s")
+            return [e.as_dict()["event"] + str(e.as_dict().get("text") or "") for e in full.events]
+
+        return asyncio.run(run())
+
+    shipped = conversation(SQLTrackerStore(domain, host=f"sqlite:///{tmp_path / 'a.db'}"))
+    assert rasa_speedups.install() and SQLTrackerStore._additional_events is rasa_speedups.remembered_additional_events
+    assert conversation(SQLTrackerStore(domain, host=f"sqlite:///{tmp_path / 'b.db'}")) == shipped
+    assert shipped.count("userhoi") == 1 and shipped[-1] == "usernog een"
+
+
+def test_a_speed_up_of_two_functions_goes_in_whole_or_not_at_all(monkeypatch, caplog):
+    from rasa.core.tracker_store import SQLTrackerStore
+
+    def _additional_events(self, session, tracker, extra=None):
+        return iter(())
+
+    monkeypatch.setattr(SQLTrackerStore, "_additional_events", _additional_events)
+    with caplog.at_level("WARNING"):
+        assert "tracker_count" not in rasa_speedups.install()
+    assert SQLTrackerStore._retrieve is not rasa_speedups.remembering_retrieve  # its other half stays out too

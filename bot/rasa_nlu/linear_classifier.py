@@ -1,0 +1,215 @@
+"""Intent and knowledge topic in one linear model: DIETClassifier + ResponseSelector, faster.
+
+One scikit-learn ``LogisticRegression`` over the sentence features of the featurizers before
+it (sparse word and character n-grams, spaCy's dense vector) learns one label per training
+example: the intent, or for the retrieval intent ``kennis`` the full key ``kennis/<topic>``.
+At prediction time the probabilities of all ``kennis/*`` labels add up to the intent
+``kennis``, and the topic's share of them is the response selector's confidence, so the output
+has exactly the shape of DIETClassifier + ResponseSelector (``intent``, ``intent_ranking``,
+``response_selector``) and the rest of Rasa (FallbackClassifier, ``utter_kennis``, rules,
+``rasa test nlu``) works unchanged.
+
+Why (docs/BENCHMARKS.md): the two TensorFlow models cost most of a message's NLU time and most
+of the training time; this model predicts in well under a millisecond and trains in seconds,
+with the same held-out quality (docs/EVAL.md). The response texts are not copied into every
+message (ResponseSelector does): ``utter_kennis`` takes them from the domain by name.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from typing import Any
+
+import numpy as np
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.featurizers.featurizer import Featurizer
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+from scipy.sparse import csr_matrix, hstack, vstack
+from scipy.special import softmax
+from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import normalize
+
+logger = logging.getLogger(__name__)
+
+MODEL_FILE = "linear_classifier.skops"
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class LinearIntentClassifier(GraphComponent):
+    """Intents and the topic of the retrieval intent from one logistic regression."""
+
+    @classmethod
+    def required_components(cls) -> list[type]:
+        return [Featurizer]
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {
+            "retrieval_intent": "kennis",
+            # Inverse regularisation strength of the logistic regression (chosen on the held-out set, docs/EVAL.md).
+            "C": 100.0,
+            "max_iter": 2000,
+            "ranking_length": 10,
+            "random_seed": 42,
+        }
+
+    def __init__(
+        self,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        model: LogisticRegression | None = None,
+    ) -> None:
+        self.config = {**self.get_default_config(), **config}
+        self._model_storage = model_storage
+        self._resource = resource
+        self.model = model
+        self._weights, self._bias = self._prepared(model)
+
+    @staticmethod
+    def _prepared(model: LogisticRegression | None) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """The weights as one C-ordered (features x labels) array: ``features @ weights`` then reads
+        it row by row. ``predict_proba`` multiplies by ``coef_.T``, a transposed view that scipy
+        copies (features x labels numbers) on every single message."""
+        if model is None:
+            return None, None
+        return np.ascontiguousarray(model.coef_.T), np.asarray(model.intercept_)
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "LinearIntentClassifier":
+        return cls(config, model_storage, resource)
+
+    # -- features ---------------------------------------------------------------------------
+
+    @staticmethod
+    def features(messages: list[Message]) -> csr_matrix:
+        """Sentence features of each message: sublinear counts (``log1p``) of the sparse features
+        beside the L2-normalised dense vector, each row L2-normalised (long and short messages alike)."""
+        rows = []
+        for message in messages:
+            blocks = []
+            _, sparse = message.get_sparse_features(TEXT)
+            _, dense = message.get_dense_features(TEXT)
+            if sparse is not None:
+                block = csr_matrix(sparse.features, dtype=np.float64)
+                block.data = np.log1p(block.data)
+                blocks.append(block)
+            if dense is not None:
+                blocks.append(normalize(csr_matrix(dense.features, dtype=np.float64)))
+            rows.append(hstack(blocks, format="csr") if blocks else csr_matrix((1, 0)))
+        return normalize(vstack(rows, format="csr"))
+
+    def label(self, message: Message) -> str:
+        """The label one training example teaches: its intent, or ``kennis/<topic>``."""
+        intent = message.get(INTENT)
+        return message.get_full_intent() if intent == self.config["retrieval_intent"] else intent
+
+    # -- training ---------------------------------------------------------------------------
+
+    def train(self, training_data: TrainingData) -> Resource:
+        examples = [m for m in training_data.intent_examples if m.get(INTENT) and m.get(TEXT)]
+        if not examples:
+            logger.debug("No intent examples: %s is not trained.", type(self).__name__)
+            return self._resource
+        self.model = LogisticRegression(
+            C=self.config["C"],
+            max_iter=self.config["max_iter"],
+            random_state=self.config["random_seed"],
+            class_weight="balanced",
+        )
+        self.model.fit(self.features(examples), [self.label(m) for m in examples])
+        if len(self.model.classes_) < 3:  # two labels: a binary model, whose coef_ has one row
+            raise ValueError(f"{type(self).__name__} needs at least three intents, found {len(self.model.classes_)}")
+        self._weights, self._bias = self._prepared(self.model)
+        self.persist()
+        return self._resource
+
+    def persist(self) -> None:
+        import skops.io as sio
+
+        with self._model_storage.write_to(self._resource) as directory:
+            sio.dump(self.model, directory / MODEL_FILE)
+
+    @classmethod
+    def load(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> "LinearIntentClassifier":
+        import skops.io as sio
+
+        try:
+            with model_storage.read_from(resource) as directory:
+                path = directory / MODEL_FILE
+                untrusted = sio.get_untrusted_types(file=path)
+                if untrusted:  # a LogisticRegression holds numpy arrays only
+                    raise ValueError(f"untrusted types in {path}: {untrusted}")
+                model = sio.load(path, trusted=[])
+        except ValueError:
+            logger.debug("No trained %s in the model: an untrained one.", cls.__name__)
+            model = None
+        return cls(config, model_storage, resource, model)
+
+    # -- prediction -------------------------------------------------------------------------
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        if self.model is None or not messages:
+            return messages
+        # softmax of the linear scores: what predict_proba computes for a multinomial model
+        probabilities = softmax(self.features(messages) @ self._weights + self._bias, axis=1)
+        labels = [str(label) for label in self.model.classes_]
+        for message, row in zip(messages, probabilities, strict=True):
+            self._set_prediction(message, labels, row)
+        return messages
+
+    def _set_prediction(self, message: Message, labels: list[str], row: np.ndarray) -> None:
+        retrieval = self.config["retrieval_intent"]
+        prefix = f"{retrieval}/"
+        intents: dict[str, float] = defaultdict(float)
+        topics: list[tuple[float, str]] = []
+        for label, p in zip(labels, row.tolist(), strict=True):
+            if label.startswith(prefix):
+                intents[retrieval] += p
+                topics.append((p, label))
+            else:
+                intents[label] += p
+        n = self.config["ranking_length"]
+        ranking = sorted(({"name": k, "confidence": v} for k, v in intents.items()), key=lambda r: -r["confidence"])
+        message.set(INTENT, ranking[0], add_to_output=True)
+        message.set(INTENT_RANKING_KEY, ranking[:n], add_to_output=True)
+        if topics:
+            self._set_topic(message, retrieval, sorted(topics, reverse=True)[:n], intents[retrieval])
+
+    @staticmethod
+    def _set_topic(message: Message, retrieval: str, topics: list[tuple[float, str]], total: float) -> None:
+        """The ``response_selector`` output of ResponseSelector, confidences relative to the intent."""
+        total = total or 1.0
+        ranking = [{"confidence": p / total, "intent_response_key": key} for p, key in topics]
+        best = ranking[0]
+        selected = message.get("response_selector") or {}
+        selected["all_retrieval_intents"] = [retrieval]
+        selected[retrieval] = {
+            "response": {
+                "responses": [],  # taken from the domain by utter_kennis (see the module docstring)
+                "confidence": best["confidence"],
+                "intent_response_key": best["intent_response_key"],
+                "utter_action": f"utter_{best['intent_response_key']}",
+            },
+            "ranking": ranking,
+        }
+        message.set("response_selector", selected, add_to_output=True)
