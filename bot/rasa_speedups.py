@@ -269,6 +269,13 @@ def remembered_additional_events(self: tracker_store.SQLTrackerStore, session: A
     return iter(new)
 
 
+async def close_sessions(*_: Any) -> None:
+    """Close the kept sessions (a Sanic ``before_server_stop`` listener of our channels)."""
+    for session in list(_sessions.values()):
+        await session.close()
+    _sessions.clear()
+
+
 # -- graph_plan -------------------------------------------------------------------------------
 
 _rasa_graph_run = DaskGraphRunner.run

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -259,3 +260,57 @@ def test_killing_the_action_server_mid_checkin_loses_nothing(serve_env, tmp_path
             text("SELECT person_key, energie, werkdruk, verbinding, waardering, plezier FROM checkins")
         ).all()
     assert [tuple(r) for r in rows] == [(member.person_key, 4, 2, 5, 3, 4)]  # stored once, the answers given
+
+
+@pytest.mark.rasa
+def test_production_starts_everything_when_everything_is_set(serve_env, tmp_path):
+    """APP_ENV=production with every setting right: all three servers come up and are safe to reach."""
+    if not MODEL_PATH.exists():
+        pytest.skip(f"No trained model at {MODEL_PATH}: run `make train` first.")
+    from tests.test_production import safe_env
+
+    var = Path(serve_env["VAR_DIR"])
+    mail = {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": serve_env["SMTP_PORT"], "SMTP_TLS": "none", "SMTP_USER": ""}
+    production = {**safe_env(var), "DATABASE_URL": serve_env["DATABASE_URL"], **mail, "SMTP_PASSWORD": ""}
+    env = {**serve_env, **production}
+    log = tmp_path / "serve.log"
+    with log.open("wb") as out:
+        serve = subprocess.Popen(
+            [sys.executable, "-m", "bot", "serve"], cwd=MODEL_PATH.parent.parent, env=env,
+            stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+    rasa_url, web_url = env["RASA_URL"], f"http://127.0.0.1:{env['WEB_PORT']}"
+    try:
+        wait_for_line(log, r"\[serve\] all running", serve, timeout=300)
+        assert set(children(serve.pid)) == {"actions", "rasa", "web"}
+        body = json.dumps({"sender": "prod-1", "message": "wat is amplitie?"}).encode()
+
+        def rest(headers: dict[str, str]) -> tuple[int, str]:
+            request = urllib.request.Request(f"{rasa_url}/webhooks/rest/webhook", data=body,
+                                             headers={"Content-Type": "application/json", **headers})  # fmt: skip
+            try:
+                with urllib.request.urlopen(request, timeout=30) as response:
+                    return response.status, response.read().decode()
+            except urllib.error.HTTPError as exc:
+                return exc.code, ""
+
+        assert rest({})[0] == 401  # the REST channel needs its token in production
+        status, replies = rest({"Authorization": f"Bearer {env['REST_TOKEN']}"})
+        assert status == 200 and "amplitie" in replies.lower()
+        with urllib.request.urlopen(f"{web_url}/dashboard/login", timeout=30) as response:
+            assert response.status == 200
+            assert "Secure" in (response.headers.get("Set-Cookie") or "Secure")  # only Secure cookies, if any
+        with urllib.request.urlopen(f"{web_url}/healthz", timeout=30) as response:
+            assert response.status == 200
+    finally:
+        serve.send_signal(signal.SIGTERM)
+        try:
+            code = serve.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(serve.pid, signal.SIGKILL)
+            code = serve.wait()
+    output = log.read_text(errors="replace")
+    assert code == 0, output[-3000:]
+    assert "refuses to start" not in output and "DEMO_DATA is off" in output
+    assert "Unclosed client session" not in output
+    assert not (var / "secrets.json").exists()  # every secret came from the environment
