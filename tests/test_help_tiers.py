@@ -314,3 +314,16 @@ def test_knowledge_questions_with_distress_words_keep_their_intent(text, model):
 
 def test_it_does_not_work_for_me_to_sleep_is_own_distress():
     assert guarded("het lukt me niet meer om te slapen sinds de inspectie", "kennis").get("intent")["name"] == "steun"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["het lukt me niet meer om te ontspannen, ook 's avonds niet", "ik kom nooit meer tot rust", "I can't unwind at all"],
+)
+def test_not_being_able_to_relax_is_distress_not_a_crisis(text):
+    """A model's crisis guess on it becomes the third tier: no 113 without words about death."""
+    assert crisis_tier(text) is None and steun_theme(text) is not None
+    message = Message.build(text=text)
+    message.set("intent", {"name": CRISIS, "confidence": 0.8}, add_to_output=True)
+    InputGuard().process([message])
+    assert message.get("intent")["name"] == "steun"

@@ -56,6 +56,10 @@ class LinearIntentClassifier(GraphComponent):
             "C": 100.0,
             "max_iter": 2000,
             "ranking_length": 10,
+            # The retrieval intent's confidence is the sum of its topics' probabilities, at most this
+            # many times its best topic's: a message that says nothing ("4", "hmm") spreads a little
+            # over all 40 topics, and those little bits must not add up to a confident knowledge answer.
+            "topic_spread_cap": 2.0,
             "random_seed": 42,
         }
 
@@ -94,9 +98,12 @@ class LinearIntentClassifier(GraphComponent):
     # -- features ---------------------------------------------------------------------------
 
     @staticmethod
-    def features(messages: list[Message]) -> csr_matrix:
+    def features(messages: list[Message], width: int | None = None) -> csr_matrix:
         """Sentence features of each message: sublinear counts (``log1p``) of the sparse features
-        beside the L2-normalised dense vector, each row L2-normalised (long and short messages alike)."""
+        beside the L2-normalised dense vector, each row L2-normalised (long and short messages alike).
+
+        A message the featurizers gave nothing (an empty text) gets a row of zeros ``width`` wide.
+        """
         rows = []
         for message in messages:
             blocks = []
@@ -106,10 +113,13 @@ class LinearIntentClassifier(GraphComponent):
                 block = csr_matrix(sparse.features, dtype=np.float64)
                 block.data = np.log1p(block.data)
                 blocks.append(block)
-            if dense is not None:
+            if dense is not None and dense.features.size:
                 blocks.append(normalize(csr_matrix(dense.features, dtype=np.float64)))
-            rows.append(hstack(blocks, format="csr") if blocks else csr_matrix((1, 0)))
-        return normalize(vstack(rows, format="csr"))
+            row = hstack(blocks, format="csr") if blocks else None
+            if row is None or (width is not None and row.shape[1] != width):
+                row = csr_matrix((1, width or 0))
+            rows.append(row)
+        return normalize(vstack(rows, format="csr")) if rows and rows[0].shape[1] else vstack(rows, format="csr")
 
     def label(self, message: Message) -> str:
         """The label one training example teaches: its intent, or ``kennis/<topic>``."""
@@ -171,7 +181,8 @@ class LinearIntentClassifier(GraphComponent):
         if self.model is None or not messages:
             return messages
         # softmax of the linear scores: what predict_proba computes for a multinomial model
-        probabilities = softmax(self.features(messages) @ self._weights + self._bias, axis=1)
+        features = self.features(messages, width=self._weights.shape[0])
+        probabilities = softmax(features @ self._weights + self._bias, axis=1)
         labels = [str(label) for label in self.model.classes_]
         for message, row in zip(messages, probabilities, strict=True):
             self._set_prediction(message, labels, row)
@@ -188,12 +199,15 @@ class LinearIntentClassifier(GraphComponent):
                 topics.append((p, label))
             else:
                 intents[label] += p
+        all_topics = intents.get(retrieval, 0.0)
+        if topics:
+            intents[retrieval] = min(all_topics, self.config["topic_spread_cap"] * max(topics)[0])
         n = self.config["ranking_length"]
         ranking = sorted(({"name": k, "confidence": v} for k, v in intents.items()), key=lambda r: -r["confidence"])
         message.set(INTENT, ranking[0], add_to_output=True)
         message.set(INTENT_RANKING_KEY, ranking[:n], add_to_output=True)
         if topics:
-            self._set_topic(message, retrieval, sorted(topics, reverse=True)[:n], intents[retrieval])
+            self._set_topic(message, retrieval, sorted(topics, reverse=True)[:n], all_topics)
 
     @staticmethod
     def _set_topic(message: Message, retrieval: str, topics: list[tuple[float, str]], total: float) -> None:
