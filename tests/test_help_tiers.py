@@ -318,7 +318,7 @@ def test_it_does_not_work_for_me_to_sleep_is_own_distress():
 
 @pytest.mark.parametrize(
     "text",
-    ["het lukt me niet meer om te ontspannen, ook 's avonds niet", "ik kom nooit meer tot rust", "I can't unwind at all"],
+    ["het lukt me niet meer om te ontspannen, ook 's avonds niet", "ik kom nooit tot rust", "I can't unwind"],
 )
 def test_not_being_able_to_relax_is_distress_not_a_crisis(text):
     """A model's crisis guess on it becomes the third tier: no 113 without words about death."""
