@@ -2,7 +2,7 @@
 
 Runs the same prediction code as ``rasa test nlu`` (rasa.nlu.test.get_eval_data) on
 tests/nlu_heldout.yml and tests/nlu_heldout_moments.yml, then scores one label per example:
-the intent, or for knowledge questions the topic the ResponseSelector chose
+the intent, or for knowledge questions the topic the model chose
 (``kennis/<topic>``), because a wrong topic is a wrong answer even when the intent ``kennis``
 was right.
 
@@ -311,7 +311,7 @@ def render(
         "",
         f"Held-out set: `tests/nlu_heldout.yml`, {n} examples written separately from the training data. "
         "Each example is scored on one label: its intent, or for knowledge questions the topic "
-        "(`kennis/<topic>`) the ResponseSelector chose.",
+        "(`kennis/<topic>`) the model chose.",
         "",
         "| measure | value | target |",
         "|---|---|---|",
