@@ -65,7 +65,7 @@ train: $(MODEL) ## Train the Rasa model when data, domain or config changed
 # reports as our training time and peak memory; RASA_MAX_CACHE_SIZE=0 turns off Rasa's
 # training cache so that record is always a full training (data changes retrain DIET anyway).
 $(MODEL): $(STAMP) config.yml $(DOMAIN_FILES) $(NLU_DATA)
-	@echo "[train] data, domain or config changed: training (about 5 minutes on a quiet 2-core machine) ..."
+	@echo "[train] data, domain or config changed: training (about 2 minutes on a quiet 2-core machine) ..."
 	@mkdir -p models; rm -f models/current.time.txt; set -o pipefail; \
 	$(if $(wildcard /usr/bin/time),/usr/bin/time -v -o models/current.time.txt) \
 	  env RASA_MAX_CACHE_SIZE=0 $(RASA) train --domain domain --fixed-model-name current --out models 2>&1 \
