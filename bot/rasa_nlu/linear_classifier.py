@@ -27,7 +27,7 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.featurizers.featurizer import Featurizer
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from scipy.sparse import csr_matrix, hstack, vstack
@@ -102,24 +102,41 @@ class LinearIntentClassifier(GraphComponent):
         """Sentence features of each message: sublinear counts (``log1p``) of the sparse features
         beside the L2-normalised dense vector, each row L2-normalised (long and short messages alike).
 
-        A message the featurizers gave nothing (an empty text) gets a row of zeros ``width`` wide.
+        The featurizers' blocks are put side by side here, in pipeline order, as
+        ``Message.get_sparse_features`` would, without its scipy ``hstack`` per message (a third of
+        this component's time). A message the featurizers gave nothing (an empty text) gets a
+        row of zeros ``width`` wide.
         """
-        rows = []
-        for message in messages:
-            blocks = []
-            _, sparse = message.get_sparse_features(TEXT)
-            _, dense = message.get_dense_features(TEXT)
-            if sparse is not None:
-                block = csr_matrix(sparse.features, dtype=np.float64)
-                block.data = np.log1p(block.data)
-                blocks.append(block)
-            if dense is not None and dense.features.size:
-                blocks.append(normalize(csr_matrix(dense.features, dtype=np.float64)))
-            row = hstack(blocks, format="csr") if blocks else None
-            if row is None or (width is not None and row.shape[1] != width):
-                row = csr_matrix((1, width or 0))
-            rows.append(row)
-        return normalize(vstack(rows, format="csr")) if rows and rows[0].shape[1] else vstack(rows, format="csr")
+        rows = [LinearIntentClassifier._row(message) for message in messages]
+        if width is not None:
+            rows = [row if row.shape[1] == width else csr_matrix((1, width)) for row in rows]
+        matrix = vstack(rows, format="csr") if rows else csr_matrix((0, width or 0))
+        return normalize(matrix) if matrix.shape[1] else matrix
+
+    @staticmethod
+    def _row(message: Message) -> csr_matrix:
+        columns, values, offset, dense = [], [], 0, []
+        for feature in message.features:
+            if feature.attribute != TEXT or feature.type != FEATURE_TYPE_SENTENCE:
+                continue
+            if feature.is_sparse():
+                block = feature.features.tocoo()
+                columns.append(block.col + offset)
+                values.append(block.data)
+                offset += block.shape[1]
+            else:
+                dense.append(np.asarray(feature.features, dtype=np.float64).ravel())
+        sparse = csr_matrix(
+            (np.concatenate(values) if values else [], (np.zeros(sum(map(len, columns)), dtype=np.int32),
+             np.concatenate(columns) if columns else [])),
+            shape=(1, offset), dtype=np.float64,
+        )  # fmt: skip
+        sparse.data = np.log1p(sparse.data)
+        if not dense or not sum(v.size for v in dense):
+            return sparse
+        vector = np.concatenate(dense)
+        norm = np.linalg.norm(vector)
+        return hstack([sparse, csr_matrix(vector / norm if norm else vector)], format="csr")
 
     def label(self, message: Message) -> str:
         """The label one training example teaches: its intent, or ``kennis/<topic>``."""
