@@ -25,6 +25,7 @@ from benchmarks.stats import LatencySummary, median, summarize
 
 PLAIN = "ours without speed-ups"  # the A/B variant (RASA_SPEEDUPS=0)
 WITHOUT = "ours without "  # + a speed-up's name: the A/B of that one (RASA_SPEEDUPS_OFF=<name>)
+CONTROL = "ours, a second process"  # the same as ours: how far two identical processes differ (the noise)
 AB_RUNS = {("saturation", 10)}  # the runs that include the A/B variants
 PROFILED = ("ours", PLAIN, "default")  # profiled in turn, at saturation with 10 users
 PROFILE_S = 6.0
@@ -34,11 +35,12 @@ def ab_variants() -> dict[str, dict[str, str]]:
     """The A/B variants of our model: name -> environment."""
     from bot.rasa_speedups import NAMES
 
-    return {PLAIN: {"RASA_SPEEDUPS": "0"}} | {WITHOUT + name: {"RASA_SPEEDUPS_OFF": name} for name in NAMES}
+    without = {WITHOUT + name: {"RASA_SPEEDUPS_OFF": name} for name in NAMES}
+    return {PLAIN: {"RASA_SPEEDUPS": "0"}, CONTROL: {}} | without
 
 
 def is_ab(name: str) -> bool:
-    return name == PLAIN or name.startswith(WITHOUT)
+    return name in (PLAIN, CONTROL) or name.startswith(WITHOUT)
 
 
 Runs = dict[tuple[str, str, int], list[LatencySummary]]  # (kind, model, users) -> one summary per repeat

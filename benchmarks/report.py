@@ -34,8 +34,8 @@ CHANGES = [
     "`sqlite_pool` (a pooled SQLite tracker store in WAL mode), `gc_freeze` (the loaded model out of the "
     "garbage collector's reach), `event_classes` (event classes looked up once, not per event), "
     "`action_session` (one keep-alive HTTP session to the action server, ujson for the tracker it sends), "
-    "`tracker_count` (no count query before each tracker write), `graph_plan` (the graph's task plan built "
-    "once per target set).",
+    "`tracker_count` (no count query before each tracker write). A cached task plan of Rasa's graph "
+    "runner (`graph_plan`) did not pay in the A/B and was taken out again.",
     "- **Policies: RulePolicy only** (`config.yml`). Every flow is a rule; MemoizationPolicy and TEDPolicy "
     "had no stories to learn from yet still built tracker states per message.",
     "- **The channel guard no longer cancels slow messages** (`bot/rasa_channels.py`): a message that "

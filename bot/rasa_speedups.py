@@ -1,8 +1,10 @@
 """Measured speed-ups of Rasa 3.6's hot path, installed when Rasa imports our channels.
 
 Each one was found by profiling a Rasa process under load with py-spy and is measured as an
-A/B in every ``make bench`` run (docs/BENCHMARKS.md, "ours without <name>"). Each replaces one
-Rasa function (``PATCHES``) and is installed only when that function is the one it was written
+A/B in every ``make bench`` run (docs/BENCHMARKS.md, "ours without <name>"); one that did
+not pay there was taken out again (``graph_plan``, a cached task plan of Rasa's graph runner).
+Each replaces
+one Rasa function (``PATCHES``) and is installed only when that function is the one it was written
 for: Rasa 3.6 and the same signature. Otherwise it switches itself off with a warning and Rasa
 runs that part as shipped. ``RASA_SPEEDUPS=0`` switches all off, ``RASA_SPEEDUPS_OFF=a,b``
 some (the A/B of the benchmark, and a kill switch after an upgrade).
@@ -29,8 +31,6 @@ some (the A/B of the benchmark, and a kill switch after an upgrade).
   query, how many of its events the database already holds. That number is the number of events
   it has just read (or last wrote) for this conversation; here it is remembered on the tracker
   object, and the query is only made for a tracker the store did not read or write itself.
-- ``graph_plan``: the graph runner recomputed which nodes a target needs, and the task graph,
-  on every message. Here both are computed once per set of targets.
 """
 
 from __future__ import annotations
@@ -57,7 +57,6 @@ from jsonschema import ValidationError
 from jsonschema.exceptions import best_match
 from jsonschema.validators import validator_for
 from rasa.core.actions.action import RemoteAction
-from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.shared.constants import DOCS_BASE_URL
 from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, EndpointConfig
 from sqlalchemy import event
@@ -276,33 +275,6 @@ async def close_sessions(*_: Any) -> None:
     _sessions.clear()
 
 
-# -- graph_plan -------------------------------------------------------------------------------
-
-_rasa_graph_run = DaskGraphRunner.run
-
-
-def planned_run(
-    self: DaskGraphRunner, inputs: dict[str, Any] | None = None, targets: list[str] | None = None
-) -> dict[str, Any]:
-    """Drop-in for ``DaskGraphRunner.run`` with the task graph of each set of targets built once."""
-    import dask
-    from rasa.engine.exceptions import GraphRunError
-
-    run_targets = targets if targets else self._graph_schema.target_names
-    plans = self.__dict__.setdefault("_planned", {})
-    key = tuple(run_targets)
-    plan = plans.get(key)
-    if plan is None:
-        plan = plans[key] = self._build_dask_graph(self._graph_schema.minimal_graph_schema(run_targets))
-    run_graph = dict(plan)
-    if inputs:
-        self._add_inputs_to_graph(inputs, run_graph)
-    try:
-        return dict(dask.get(run_graph, run_targets))
-    except RuntimeError as e:
-        raise GraphRunError("Error running runner.") from e
-
-
 # -- the registry -----------------------------------------------------------------------------
 
 
@@ -353,7 +325,6 @@ PATCHES: tuple[Patch, ...] = (
           _rasa_sql_retrieve, remembering_retrieve),
     Patch("tracker_count", tracker_store.SQLTrackerStore, "_additional_events", "self, session, tracker",
           _rasa_additional_events, remembered_additional_events),
-    Patch("graph_plan", DaskGraphRunner, "run", "self, inputs=None, targets=None", _rasa_graph_run, planned_run),
 )  # fmt: skip
 NAMES = tuple(dict.fromkeys(p.name for p in PATCHES))  # a speed-up may replace more than one function
 

@@ -380,11 +380,16 @@ def test_timing_report_states_every_target_and_ab(monkeypatch):
         ("saturation", "ours", 10): [s(50, 250)],
         ("saturation", "default", 10): [s(20, 600)],
         ("saturation", PLAIN, 10): [s(25, 500)],
-        ("saturation", "ours without graph_plan", 10): [s(50, 250)],
+        ("saturation", "ours without tracker_count", 10): [s(50, 250)],
+        ("saturation", "ours without event_classes", 10): [s(45, 250)],
+        ("saturation", "ours without validation", 10): [s(25, 250)],
+        ("saturation", "ours, a second process", 10): [s(45, 250)],
         ("think", "ours", 10): [s(5, 80)],
         ("think", "ours", 50): [s(20, 350)],
     }
-    ratios = {("saturation", 10): [2.5], (PLAIN, 10): [2.0], ("ours without graph_plan", 10): [1.0]}
+    ratios = {("saturation", 10): [2.5], (PLAIN, 10): [2.0], ("ours without tracker_count", 10): [0.8],
+              ("ours without event_classes", 10): [1.05], ("ours without validation", 10): [2.0],
+              ("ours, a second process", 10): [1.1]}  # fmt: skip
     profile = Profile(100, {"NLU parse": 0.5, "tracker store": 0.3, "other": 0.2}, [("execute (x.py:1)", 0.3)])
     where = {"knowledge question: NLU parse only": 10.0, "knowledge question: whole REST message": 20.0}
     memory = {"Rasa (ours)": (900.0, 1000.0)}
@@ -393,7 +398,11 @@ def test_timing_report_states_every_target_and_ab(monkeypatch):
     assert "p95 ≤ 100 ms at 10 users with think time: **met**" in text
     assert "p95 ≤ 300 ms at 50 users with think time: **NOT met** (median p95 350 ms)" in text
     assert "≥ 2× the default pipeline at 10 users (saturation): **met** (ours/default 2.50×)" in text
-    assert "| ours without graph_plan | saturation | 10 |" in text and "does not pay" in text
+    assert "| ours without tracker_count | saturation | 10 |" in text
+    rows = {line.split(" | ")[0].strip("| "): line for line in text.splitlines() if line.startswith("| ours")}
+    assert rows["ours without tracker_count"].endswith("does not pay |")  # 0.8 is beyond the ±10% noise
+    assert "within the noise (±10%)" in rows["ours without event_classes"]
+    assert rows["ours without validation"].endswith("| pays |")
     assert "≤ 1.5× its NLU parse (knowledge question): **NOT met** (2.00×" in text
     assert "| tracker store | 30% |" in text and "`execute (x.py:1)`" in text
     figures = {"wall_s": 150.0, "cpu_s": 200.0, "nlu_s": 60.0, "policies_s": 10.0, "peak_mb": 1600.0}

@@ -108,16 +108,16 @@ def test_dispatch_by_event_type_gives_jsonschemas_verdict(action, response):
 
 def test_a_changed_rasa_function_switches_its_patch_off(monkeypatch, caplog):
     """A Rasa upgrade that changes a patched function leaves that part as shipped, with a warning."""
-    from rasa.engine.runner.dask import DaskGraphRunner
+    from rasa.utils.endpoints import EndpointConfig
 
-    def run(self, inputs=None, targets=None, extra=None):  # a "newer" Rasa's function
-        return {}
+    def session(self, extra=None):  # a "newer" Rasa's function
+        return None
 
-    monkeypatch.setattr(DaskGraphRunner, "run", run)
+    monkeypatch.setattr(EndpointConfig, "session", session)
     with caplog.at_level("WARNING"):
         installed = rasa_speedups.install()
-    assert "graph_plan" not in installed and DaskGraphRunner.run is run
-    assert "switched off" in caplog.text and "graph_plan" in caplog.text
+    assert "action_session" not in installed and EndpointConfig.session is session
+    assert "switched off" in caplog.text and "action_session" in caplog.text
     assert "validation" in installed  # the others still go in
 
 
@@ -141,8 +141,8 @@ def test_another_rasa_release_switches_every_patch_off(monkeypatch, caplog):
 
 
 def test_single_patches_can_be_left_out():
-    installed = rasa_speedups.install({"validation", "graph_plan"})
-    assert set(installed) == set(rasa_speedups.NAMES) - {"validation", "graph_plan"}
+    installed = rasa_speedups.install({"validation", "tracker_count"})
+    assert set(installed) == set(rasa_speedups.NAMES) - {"validation", "tracker_count"}
     assert RemoteAction._validate_action_result is not rasa_speedups.validate_action_result
 
 
@@ -155,44 +155,6 @@ def test_event_classes_are_found_once_and_the_same():
     assert common.all_subclasses(Event) == expected
     assert Event.resolve_by_type("slot") is SlotSet
     assert common.all_subclasses(Event) is not common.all_subclasses(Event)  # a copy: callers may change it
-
-
-class Add:
-    """A graph component for the graph_plan test: adds its two inputs."""
-
-    @staticmethod
-    def get_default_config():
-        return {}
-
-    @classmethod
-    def create(cls, config, model_storage, resource, execution_context):
-        return cls()
-
-    def add(self, i1, i2):
-        return i1 + i2
-
-
-def test_graph_plan_gives_the_same_results_with_new_inputs(tmp_path):
-    from rasa.engine.graph import ExecutionContext, GraphSchema, SchemaNode
-    from rasa.engine.runner.dask import DaskGraphRunner
-    from rasa.engine.storage.local_model_storage import LocalModelStorage
-
-    def node(**needs):
-        return SchemaNode(needs=needs, uses=Add, fn="add", constructor_name="create", config={})
-
-    schema = GraphSchema({"a": node(i1="x", i2="y"), "b": node(i1="a", i2="y"), "c": node(i1="a", i2="a")})
-    runner = DaskGraphRunner(schema, LocalModelStorage(tmp_path), ExecutionContext(schema, "test"))
-    cases = [
-        ({"x": 1, "y": 2}, ["b"]),
-        ({"x": 10, "y": 5}, ["b"]),
-        ({"x": 1, "y": 1}, ["b", "c"]),
-        ({"x": 3, "y": 4}, None),
-    ]
-    shipped = [runner.run(inputs=dict(i), targets=t) for i, t in cases]
-    rasa_speedups.install()
-    assert DaskGraphRunner.run is rasa_speedups.planned_run
-    assert [runner.run(inputs=dict(i), targets=t) for i, t in cases] == shipped
-    assert shipped[1] == {"b": 20}
 
 
 def test_fast_json_falls_back_for_what_ujson_cannot_encode():
