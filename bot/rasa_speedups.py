@@ -241,6 +241,13 @@ def kept_session(self: EndpointConfig) -> Any:
     return _KeptSession(session)
 
 
+async def close_sessions(*_: Any) -> None:
+    """Close the kept sessions (a Sanic ``before_server_stop`` listener of our channels)."""
+    for session in list(_sessions.values()):
+        await session.close()
+    _sessions.clear()
+
+
 # -- tracker_count ----------------------------------------------------------------------------
 
 _rasa_sql_retrieve = tracker_store.SQLTrackerStore._retrieve
@@ -266,13 +273,6 @@ def remembered_additional_events(self: tracker_store.SQLTrackerStore, session: A
     new = list(itertools.islice(tracker.events, stored[1], len(tracker.events)))
     setattr(tracker, STORED, (id(self), len(tracker.events)))
     return iter(new)
-
-
-async def close_sessions(*_: Any) -> None:
-    """Close the kept sessions (a Sanic ``before_server_stop`` listener of our channels)."""
-    for session in list(_sessions.values()):
-        await session.close()
-    _sessions.clear()
 
 
 # -- the registry -----------------------------------------------------------------------------
