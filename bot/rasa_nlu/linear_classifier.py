@@ -109,6 +109,9 @@ class LinearIntentClassifier(GraphComponent):
         """
         rows = [LinearIntentClassifier._row(message) for message in messages]
         if width is not None:
+            if any(0 < row.shape[1] != width for row in rows):  # the featurizers differ from training's
+                logger.warning("Message features do not match the trained %s (%d wide): retrain the model.",
+                               LinearIntentClassifier.__name__, width)  # fmt: skip
             rows = [row if row.shape[1] == width else csr_matrix((1, width)) for row in rows]
         matrix = vstack(rows, format="csr") if rows else csr_matrix((0, width or 0))
         return normalize(matrix) if matrix.shape[1] else matrix
