@@ -194,6 +194,25 @@ def serve_env(tmp_path, monkeypatch):
     return {**os.environ}
 
 
+def start_serve(env: dict[str, str], log: Path) -> subprocess.Popen:
+    """`python -m bot serve` in its own process group, its output in ``log``."""
+    with log.open("wb") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "bot", "serve"], cwd=MODEL_PATH.parent.parent, env=env,
+            stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+
+
+def stop_serve(serve: subprocess.Popen) -> int:
+    """Stop it as Ctrl-C would (SIGTERM), killing the group only if it hangs; its exit code."""
+    serve.send_signal(signal.SIGTERM)
+    try:
+        return serve.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(serve.pid, signal.SIGKILL)
+        return serve.wait()
+
+
 @pytest.mark.rasa
 def test_killing_the_action_server_mid_checkin_loses_nothing(serve_env, tmp_path):
     """The supervisor restarts the killed action server; the same conversation finishes the check-in."""
@@ -213,11 +232,7 @@ def test_killing_the_action_server_mid_checkin_loses_nothing(serve_env, tmp_path
     backend.database.dispose()
 
     log = tmp_path / "serve.log"
-    with log.open("wb") as out:
-        serve = subprocess.Popen(
-            [sys.executable, "-m", "bot", "serve"], cwd=MODEL_PATH.parent.parent, env=serve_env,
-            stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
+    serve = start_serve(serve_env, log)
     rasa_url = serve_env["RASA_URL"]
     try:
         wait_for_line(log, r"\[serve\] all running", serve, timeout=300)
@@ -245,12 +260,7 @@ def test_killing_the_action_server_mid_checkin_loses_nothing(serve_env, tmp_path
         assert "Laatste vraag" in say(rasa_url, "kill-test", "3", member.token)
         assert "zijn opgeslagen" in say(rasa_url, "kill-test", "4", member.token)
     finally:
-        serve.send_signal(signal.SIGTERM)
-        try:
-            code = serve.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(serve.pid, signal.SIGKILL)
-            code = serve.wait()
+        code = stop_serve(serve)
     output = log.read_text(errors="replace")
     assert re.search(r"\[serve\] actions crashed \(killed by SIGKILL after \d+ s\); restarting it in 1 s", output)
     assert code == 0, output[-3000:]
@@ -274,11 +284,7 @@ def test_production_starts_everything_when_everything_is_set(serve_env, tmp_path
     production = {**safe_env(var), "DATABASE_URL": serve_env["DATABASE_URL"], **mail, "SMTP_PASSWORD": ""}
     env = {**serve_env, **production}
     log = tmp_path / "serve.log"
-    with log.open("wb") as out:
-        serve = subprocess.Popen(
-            [sys.executable, "-m", "bot", "serve"], cwd=MODEL_PATH.parent.parent, env=env,
-            stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
+    serve = start_serve(env, log)
     rasa_url, web_url = env["RASA_URL"], f"http://127.0.0.1:{env['WEB_PORT']}"
     try:
         wait_for_line(log, r"\[serve\] all running", serve, timeout=300)
@@ -303,12 +309,7 @@ def test_production_starts_everything_when_everything_is_set(serve_env, tmp_path
         with urllib.request.urlopen(f"{web_url}/healthz", timeout=30) as response:
             assert response.status == 200
     finally:
-        serve.send_signal(signal.SIGTERM)
-        try:
-            code = serve.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(serve.pid, signal.SIGKILL)
-            code = serve.wait()
+        code = stop_serve(serve)
     output = log.read_text(errors="replace")
     assert code == 0, output[-3000:]
     assert "refuses to start" not in output and "DEMO_DATA is off" in output
