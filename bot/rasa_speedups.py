@@ -30,7 +30,16 @@ some (the A/B of the benchmark, and a kill switch after an upgrade).
 - ``tracker_count``: before writing a tracker, the SQL tracker store counted, with one more
   query, how many of its events the database already holds. That number is the number of events
   it has just read (or last wrote) for this conversation; here it is remembered on the tracker
-  object, and the query is only made for a tracker the store did not read or write itself.
+  object, and the query is only made once for a tracker the store did not read itself (a new
+  conversation's first write).
+- ``tracker_cache``: every message read all events of its conversation from the tracker store
+  and replayed them into a new tracker, and every write added one ORM object per event. Here the
+  store writes the new events in one multi-row insert and keeps the tracker it wrote (at most
+  ``CACHE_SIZE`` conversations); the next read of that conversation returns it after one small
+  indexed query shows the database holds exactly the rows it held then (count and highest id:
+  a write by another Rasa process, a purge or a deletion changes them). A tracker that changed
+  without being written, or that was read from the database more than ``CACHE_MAX_AGE_S`` ago,
+  is read as Rasa reads it.
 """
 
 from __future__ import annotations
@@ -43,6 +52,7 @@ import json
 import logging
 import sqlite3
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -52,12 +62,15 @@ import rasa
 import rasa.core.run as rasa_run
 import rasa.core.tracker_store as tracker_store
 import rasa.shared.utils.common as rasa_common
+import sqlalchemy as sa
 import ujson
 from jsonschema import ValidationError
 from jsonschema.exceptions import best_match
 from jsonschema.validators import validator_for
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.constants import DOCS_BASE_URL
+from rasa.shared.core.events import SessionStarted
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, EndpointConfig
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
@@ -267,12 +280,102 @@ async def remembering_retrieve(
 
 def remembered_additional_events(self: tracker_store.SQLTrackerStore, session: Any, tracker: Any) -> Any:
     """Drop-in for ``SQLTrackerStore._additional_events``: the events after those already stored."""
+    if self.max_event_history is not None:
+        return _rasa_additional_events(self, session, tracker)
     stored = getattr(tracker, STORED, None)
-    if stored is None or stored[0] != id(self) or self.max_event_history is not None:
-        return _rasa_additional_events(self, session, tracker)  # Rasa's count query
-    new = list(itertools.islice(tracker.events, stored[1], len(tracker.events)))
+    if stored is None or stored[0] != id(self):
+        new = list(_rasa_additional_events(self, session, tracker))  # Rasa's count query, once per tracker
+    else:
+        new = list(itertools.islice(tracker.events, stored[1], len(tracker.events)))
     setattr(tracker, STORED, (id(self), len(tracker.events)))
     return iter(new)
+
+
+# -- tracker_cache ----------------------------------------------------------------------------
+
+_rasa_sql_retrieve_latest = tracker_store.SQLTrackerStore.retrieve
+_rasa_sql_save = tracker_store.SQLTrackerStore.save
+CACHE_SIZE = 1000  # conversations kept per store: at most a few tens of MB
+CACHE_MAX_AGE_S = 300.0  # a cached tracker is read from the database again at least this often
+READ_AT = "_welbevinden_read_at"  # attribute on a tracker: when cached_retrieve read it from the database
+
+
+@dataclass
+class _Cached:
+    tracker: Any
+    events: int  # len(tracker.events) when it was saved: more means changed and not saved
+    stored: tuple[int, int | None]  # (rows, highest id) of the conversation in the database then
+    read_at: float  # when it was last read from the database (monotonic)
+
+
+_trackers: OrderedDict[tuple[int, str], _Cached] = OrderedDict()
+
+
+def _stored_rows(self: tracker_store.SQLTrackerStore, session: Any, sender_id: str) -> tuple[int, int | None]:
+    """How many event rows the conversation has, and the highest id: any write or delete changes it."""
+    table = self.SQLEvent.__table__
+    query = sa.select(sa.func.count(table.c.id), sa.func.max(table.c.id)).where(table.c.sender_id == sender_id)
+    rows, highest = session.execute(query).one()
+    return int(rows), highest
+
+
+async def cached_retrieve(self: tracker_store.SQLTrackerStore, sender_id: str) -> Any:
+    """Drop-in for ``SQLTrackerStore.retrieve``: the tracker this process last saved, while the
+    database holds exactly what it held then (one small indexed query instead of reading every
+    event and replaying it); otherwise, and at least every ``CACHE_MAX_AGE_S``, Rasa's read."""
+    key = (id(self), sender_id)
+    cached = _trackers.pop(key, None)
+    if cached is not None and len(cached.tracker.events) == cached.events:
+        if time.monotonic() - cached.read_at < CACHE_MAX_AGE_S:
+            with self.session_scope() as session:
+                unchanged = _stored_rows(self, session, sender_id) == cached.stored
+            if unchanged:
+                _trackers[key] = cached
+                return cached.tracker
+    tracker = await _rasa_sql_retrieve_latest(self, sender_id)
+    if tracker is not None:
+        setattr(tracker, READ_AT, time.monotonic())
+    return tracker
+
+
+async def caching_save(self: tracker_store.SQLTrackerStore, tracker: Any) -> None:
+    """Drop-in for ``SQLTrackerStore.save``: the new events in one multi-row insert (Rasa adds an
+    ORM object per event), then the tracker is kept for ``cached_retrieve``."""
+    await self.stream_events(tracker)
+    key = (id(self), tracker.sender_id)
+    _trackers.pop(key, None)
+    with self.session_scope() as session:
+        rows = []
+        new_session = False
+        for event in self._additional_events(session, tracker):
+            new_session = new_session or isinstance(event, SessionStarted)
+            data = event.as_dict()
+            rows.append(
+                {
+                    "sender_id": tracker.sender_id,
+                    "type_name": event.type_name,
+                    "timestamp": data.get("timestamp"),
+                    "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+                    "action_name": data.get("name"),
+                    "data": json.dumps(data),
+                }
+            )
+        if rows:
+            session.execute(self.SQLEvent.__table__.insert(), rows)
+        stored = _stored_rows(self, session, tracker.sender_id)
+        session.commit()
+    # Kept: a tracker read by cached_retrieve (the latest session, as Rasa's retrieve returns it)
+    # or one whose events are all the conversation has (a new one); not one from anywhere else,
+    # nor one that has just started a new session (Rasa's read returns only that session).
+    read_at = getattr(tracker, READ_AT, None)
+    if read_at is None and stored[0] == len(rows):
+        read_at = time.monotonic()
+    if read_at is not None and not new_session and self.max_event_history is None:
+        setattr(tracker, READ_AT, read_at)
+        _trackers[key] = _Cached(tracker, len(tracker.events), stored, read_at)
+        while len(_trackers) > CACHE_SIZE:
+            _trackers.popitem(last=False)
+    logger.debug("Tracker saved")
 
 
 # -- the registry -----------------------------------------------------------------------------
@@ -325,6 +428,9 @@ PATCHES: tuple[Patch, ...] = (
           _rasa_sql_retrieve, remembering_retrieve),
     Patch("tracker_count", tracker_store.SQLTrackerStore, "_additional_events", "self, session, tracker",
           _rasa_additional_events, remembered_additional_events),
+    Patch("tracker_cache", tracker_store.SQLTrackerStore, "retrieve", "self, sender_id",
+          _rasa_sql_retrieve_latest, cached_retrieve),
+    Patch("tracker_cache", tracker_store.SQLTrackerStore, "save", "self, tracker", _rasa_sql_save, caching_save),
 )  # fmt: skip
 NAMES = tuple(dict.fromkeys(p.name for p in PATCHES))  # a speed-up may replace more than one function
 
@@ -357,6 +463,7 @@ def uninstall() -> None:
         if getattr(patch.owner, patch.attribute, None) is patch.replacement:
             setattr(patch.owner, patch.attribute, patch.original)
     _subclasses.clear()
+    _trackers.clear()
 
 
 __all__ = ["NAMES", "PATCHES", "ValidationError", "install", "response_validator", "uninstall"]

@@ -311,3 +311,131 @@ def test_a_speed_up_of_two_functions_goes_in_whole_or_not_at_all(monkeypatch, ca
     with caplog.at_level("WARNING"):
         assert "tracker_count" not in rasa_speedups.install()
     assert SQLTrackerStore._retrieve is not rasa_speedups.remembering_retrieve  # its other half stays out too
+
+
+# -- tracker_cache ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def stores(tmp_path):
+    """Two tracker stores on one SQLite file, as two Rasa processes behind a proxy, speed-ups in."""
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.core.domain import Domain
+
+    rasa_speedups.install()
+    domain = Domain.from_yaml("version: '3.1'\nslots:\n  team:\n    type: any\n    mappings:\n    - type: custom\n")
+    url = f"sqlite:///{tmp_path / 'trackers.db'}"
+    return SQLTrackerStore(domain, host=url), SQLTrackerStore(domain, host=url)
+
+
+def _say(store, text: str, sender: str = "s"):
+    """One turn as Rasa's processor takes it: read (or create), add events, write."""
+    import asyncio
+
+    from rasa.shared.core.events import SlotSet, UserUttered
+
+    async def turn():
+        tracker = await store.get_or_create_tracker(sender)
+        tracker.update(UserUttered(text))
+        tracker.update(SlotSet("team", text))
+        await store.save(tracker)
+        return tracker
+
+    return asyncio.run(turn())
+
+
+def _texts(store, sender: str = "s") -> list[str]:
+    import asyncio
+
+    tracker = asyncio.run(store.retrieve(sender))
+    return [e.text for e in tracker.events if e.type_name == "user"] if tracker else []
+
+
+def _rows(store) -> int:
+    import sqlalchemy as sa
+
+    with store.engine.connect() as conn:
+        return conn.execute(sa.text("SELECT count(*) FROM events")).scalar_one()
+
+
+def test_tracker_cache_returns_the_tracker_it_wrote_while_the_database_is_unchanged(stores):
+    import asyncio
+
+    a, _ = stores
+    written = _say(a, "hoi")
+    assert asyncio.run(a.retrieve("s")) is written  # no read and replay of the events
+    again = _say(a, "4")
+    assert again is written and _texts(a) == ["hoi", "4"] and _rows(a) == len(written.events)
+
+
+def test_tracker_cache_sees_what_another_process_wrote(stores):
+    a, b = stores
+    _say(a, "hoi")
+    _say(b, "ik wil inchecken")  # the next message went to the other Rasa process
+    assert _texts(a) == ["hoi", "ik wil inchecken"]
+    _say(a, "4")
+    assert _texts(b) == ["hoi", "ik wil inchecken", "4"]
+
+
+def test_tracker_cache_drops_a_tracker_changed_but_not_written(stores):
+    import asyncio
+
+    from rasa.shared.core.events import UserUttered
+
+    a, _ = stores
+    tracker = _say(a, "hoi")
+    tracker.update(UserUttered("never saved: the message failed half-way"))
+    fresh = asyncio.run(a.retrieve("s"))
+    assert fresh is not tracker and [e.text for e in fresh.events if e.type_name == "user"] == ["hoi"]
+
+
+def test_tracker_cache_sees_a_purge_and_a_deletion(stores):
+    import sqlalchemy as sa
+
+    a, _ = stores
+    _say(a, "hoi")
+    _say(a, "4")
+    with a.engine.begin() as conn:  # what `python -m bot purge` and "delete my data" do
+        conn.execute(sa.text("DELETE FROM events WHERE id = (SELECT min(id) FROM events)"))
+    assert "hoi" in _texts(a) or _rows(a) < 4  # read again from the database, not the kept copy
+    with a.engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM events"))
+    assert _texts(a) == []
+
+
+def test_tracker_cache_reads_again_after_its_maximum_age(stores, monkeypatch):
+    import asyncio
+
+    a, _ = stores
+    written = _say(a, "hoi")
+    monkeypatch.setattr(rasa_speedups, "CACHE_MAX_AGE_S", 0.0)
+    assert asyncio.run(a.retrieve("s")) is not written
+
+
+def test_tracker_cache_keeps_a_bounded_number_of_conversations(stores, monkeypatch):
+    import asyncio
+
+    a, _ = stores
+    monkeypatch.setattr(rasa_speedups, "CACHE_SIZE", 2)
+    first = _say(a, "hoi", sender="one")
+    _say(a, "hoi", sender="two")
+    _say(a, "hoi", sender="three")
+    assert len(rasa_speedups._trackers) == 2
+    assert asyncio.run(a.retrieve("one")) is not first  # the oldest was let go, and is read again
+    assert _texts(a, "one") == ["hoi"]
+
+
+def test_tracker_cache_does_not_keep_a_new_session(stores):
+    """After a session start Rasa's read returns only the new session: so does the store."""
+    import asyncio
+
+    from rasa.shared.core.events import ActionExecuted, SessionStarted, UserUttered
+
+    a, _ = stores
+    tracker = _say(a, "hoi")
+    tracker.update(ActionExecuted("action_session_start"))
+    tracker.update(SessionStarted())
+    tracker.update(UserUttered("nieuwe sessie"))
+    asyncio.run(a.save(tracker))
+    fresh = asyncio.run(a.retrieve("s"))
+    assert fresh is not tracker and [e.text for e in fresh.events if e.type_name == "user"] == ["nieuwe sessie"]
