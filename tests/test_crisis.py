@@ -104,3 +104,26 @@ def test_method_place_and_last_way_out_are_a_crisis(text):
 
 def test_waiting_for_a_train_is_no_crisis():
     assert crisis_tier("ik sta bij het spoor te wachten op de trein, vertraging weer") is None
+
+
+@pytest.mark.parametrize(
+    "text,tier",
+    [
+        ("ze schreef in haar dagboek dat ze een einde aan alles wil maken", "zorg_ander"),
+        ("my student says he can't see any reason to go on", "zorg_ander"),
+        ("mijn mentorleerling zei dat niemand haar zou missen", "zorg_ander"),
+        ("a colleague has scars on her wrists and I don't know what to say", "zorg_ander"),
+        ("ik zie zelf geen reden meer om te leven", "crisis"),
+        ("no one would miss me anyway", "crisis"),
+    ],
+)
+def test_an_end_to_everything_no_reason_to_live_and_wounds_say_whose(text, tier):
+    assert crisis_tier(text) == tier
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["geen reden om je zorgen te maken over de planning", "we maken een einde aan alles wat dubbel werk is"],
+)
+def test_everyday_phrases_near_those_are_no_alarm(text):
+    assert crisis_tier(text) is None
