@@ -14,7 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions.common import BackendAction, member_ref
 from actions.forms import AnswerFormValidation, FormTexts
 from bot.services import checkin
-from bot.services.catalogue import Tool, dimension_labels
+from bot.services.catalogue import ENGLISH, Tool, dimension_labels, language_of
 from bot.storage.db import describe_error
 from bot.text.answers import Answer, Kind, parse_score, parse_yes_no
 from bot.text.plain import markdown_literal
@@ -85,11 +85,14 @@ class ActionCheckinReset(BackendAction):
         return reset_events() + ([SlotSet("member_ref", ref)] if ref else [])
 
 
-def format_tools(tools: list[Tool]) -> str:
+def format_tools(tools: list[Tool], language: str | None = None) -> str:
+    """A markdown list of tools in the conversation's ``language``; in English a link says its page is Dutch."""
+    english = language_of(language) == ENGLISH
     lines = []
     for tool in tools:
-        name = f"[{tool.naam}]({tool.url})" if tool.url else tool.naam
-        lines.append(f"- **{name}**: {tool.beschrijving}")
+        name = f"[{tool.name_in(language)}]({tool.url})" if tool.url else tool.name_in(language)
+        note = " (in Dutch)" if english and tool.url else ""
+        lines.append(f"- **{name}**{note}: {tool.description_in(language)}")
     return "\n".join(lines)
 
 
@@ -157,14 +160,15 @@ class ActionCheckinSubmit(BackendAction):
         elif not reflection.strength or all(v is None or v >= 4 for v in scores.values()):
             dispatcher.utter_message(response="utter_checkin_all_good")
         if reflection.tools:
-            dispatcher.utter_message(response="utter_checkin_tools", tools=format_tools(reflection.tools))
+            tools = format_tools(reflection.tools, tracker.get_slot("language"))
+            dispatcher.utter_message(response="utter_checkin_tools", tools=tools)
         if result.care_pointer:
             dispatcher.utter_message(response="utter_checkin_care_pointer")
         return reset_events()
 
 
-def format_history(weeks: list[checkin.HistoryWeek]) -> str:
-    labels = dimension_labels()
+def format_history(weeks: list[checkin.HistoryWeek], language: str | None = None) -> str:
+    labels = dimension_labels(language)
     lines = []
     for item in weeks:
         parts = " · ".join(f"{labels[d]} {item.scores[d] if item.scores[d] is not None else '–'}" for d in DIMENSIONS)
@@ -194,5 +198,6 @@ class ActionCheckinHistory(BackendAction):
         if not weeks:
             dispatcher.utter_message(response="utter_checkin_history_empty")
         else:
-            dispatcher.utter_message(response="utter_checkin_history", weeks=format_history(weeks))
+            history = format_history(weeks, tracker.get_slot("language"))
+            dispatcher.utter_message(response="utter_checkin_history", weeks=history)
         return []

@@ -1,4 +1,4 @@
-"""Two-stage fallback: offer the most likely topics as buttons with readable Dutch labels."""
+"""Two-stage fallback: offer the most likely topics as buttons with readable labels (Dutch or English)."""
 
 from __future__ import annotations
 
@@ -8,15 +8,18 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import BackendAction
-from bot.services.catalogue import intent_labels, topic_labels
+from bot.services.catalogue import ENGLISH, intent_labels, language_of, topic_labels
 
 MAX_CANDIDATES = 3
 
 
-def candidate_buttons(message: dict[str, Any]) -> list[dict[str, str]]:
-    """Buttons for the best candidates: knowledge topics from the ResponseSelector, other intents."""
-    labels = topic_labels()
-    intents = intent_labels()
+def candidate_buttons(message: dict[str, Any], language: str | None = None) -> list[dict[str, str]]:
+    """Buttons for the best candidates: knowledge topics from the ResponseSelector, other intents.
+
+    Titles are in the conversation's ``language`` (the slot; Dutch unless "en"); payloads never change.
+    """
+    labels = topic_labels(language)
+    intents = intent_labels(language)
     buttons: list[dict[str, str]] = []
     for item in message.get("intent_ranking") or []:
         name = item.get("name")
@@ -34,6 +37,17 @@ def candidate_buttons(message: dict[str, Any]) -> list[dict[str, str]]:
     return buttons[:MAX_CANDIDATES]
 
 
+def response_text(domain: dict[str, Any], name: str, language: str | None) -> str:
+    """The text of a plain domain response in ``language``: its English variation for "en", else the Dutch one."""
+
+    def english(variation: dict[str, Any]) -> bool:
+        return any(c.get("name") == "language" and c.get("value") == ENGLISH for c in variation.get("condition") or [])
+
+    variations = domain["responses"][name]
+    wanted = [v for v in variations if english(v)] if language_of(language) == ENGLISH else []
+    return (wanted or [v for v in variations if not v.get("condition")])[0]["text"]
+
+
 class ActionDefaultAskAffirmation(BackendAction):
     """First stage of the two-stage fallback: "Bedoel je ...?" with the top candidates."""
 
@@ -43,12 +57,13 @@ class ActionDefaultAskAffirmation(BackendAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        buttons = candidate_buttons(tracker.latest_message or {})
+        language = tracker.get_slot("language")
+        buttons = candidate_buttons(tracker.latest_message or {}, language)
         if not buttons:
             dispatcher.utter_message(response="utter_ask_rephrase")
             return []
         # "Iets anders" sends out_of_scope, which Rasa's two-stage fallback reads as "no".
-        other = domain["responses"]["utter_affirmation_none"][0]["text"]
+        other = response_text(domain, "utter_affirmation_none", language)
         buttons.append({"title": other, "payload": "/out_of_scope"})
         dispatcher.utter_message(response="utter_ask_affirmation", buttons=buttons)
         return []

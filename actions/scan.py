@@ -14,6 +14,7 @@ from actions.checkin import format_tools
 from actions.common import BackendAction, metadata_value
 from actions.forms import AnswerFormValidation, FormTexts
 from bot.services import scan
+from bot.services.catalogue import ENGLISH, language_of
 from bot.storage.db import describe_error
 from bot.text.answers import Answer, parse_level
 from bot.text.plain import markdown_literal
@@ -23,6 +24,7 @@ logger = logging.getLogger(__name__)
 
 SLOTS = tuple(f"scan_{item}" for item in SCAN_ITEMS)
 MONTHS = "januari februari maart april mei juni juli augustus september oktober november december".split()
+MONTHS_EN = "January February March April May June July August September October November December".split()
 
 
 def reset_events() -> list[dict[str, Any]]:
@@ -30,8 +32,10 @@ def reset_events() -> list[dict[str, Any]]:
     return [SlotSet(slot, None) for slot in SLOTS] + [SlotSet("scan_stopped", None), SlotSet("scan_unclear", 0)]
 
 
-def dutch_date(value: Any) -> str:
-    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+def chat_date(value: Any, language: str | None = None) -> str:
+    """The date as the chat says it: "3 november 2026", or "3 November 2026" in an English conversation."""
+    months = MONTHS_EN if language_of(language) == ENGLISH else MONTHS
+    return f"{value.day} {months[value.month - 1]} {value.year}"
 
 
 class ValidateFundamentScanForm(AnswerFormValidation):
@@ -84,14 +88,15 @@ def answers_from(tracker: Tracker) -> dict[str, int | None]:
     return answers
 
 
-def format_strengths(summary: scan.Summary) -> str:
-    return "\n".join(f"- **{e.label}**: {e.sterk}" for e in summary.strengths)
+def format_strengths(summary: scan.Summary, language: str | None = None) -> str:
+    return "\n".join(f"- **{e.label_in(language)}**: {e.sterk_in(language)}" for e in summary.strengths)
 
 
-def format_work_on(summary: scan.Summary) -> str:
+def format_work_on(summary: scan.Summary, language: str | None = None) -> str:
     lines = []
     for item in summary.work_on:
-        lines.append(f"- **{item.element.label}** ({item.level_word}). Tip:\n  {format_tools([item.element.tool])[2:]}")
+        label, level = item.element.label_in(language), item.level_word_in(language)
+        lines.append(f"- **{label}** ({level}). Tip:\n  {format_tools([item.element.tool], language)[2:]}")
     return "\n".join(lines)
 
 
@@ -113,12 +118,13 @@ class ActionScanSubmit(ScanAction):
             dispatcher.utter_message(response="utter_scan_all_skipped")
             return reset_events()
 
+        language = tracker.get_slot("language")
         if summary.strengths:
-            dispatcher.utter_message(response="utter_scan_sterk", items=format_strengths(summary))
+            dispatcher.utter_message(response="utter_scan_sterk", items=format_strengths(summary, language))
         else:
             dispatcher.utter_message(response="utter_scan_geen_sterk")
         if summary.work_on:
-            dispatcher.utter_message(response="utter_scan_werkpunten", items=format_work_on(summary))
+            dispatcher.utter_message(response="utter_scan_werkpunten", items=format_work_on(summary, language))
         else:
             dispatcher.utter_message(response="utter_scan_alles_goed")
         if summary.pyramid:
@@ -141,6 +147,5 @@ class ActionScanSubmit(ScanAction):
             logger.error("Saving a fundament-scan failed: %s", describe_error(exc))
             dispatcher.utter_message(response="utter_scan_save_failed")
             return
-        dispatcher.utter_message(
-            response="utter_scan_saved", school=markdown_literal(saved.school_name), date=dutch_date(saved.created_at)
-        )
+        date = chat_date(saved.created_at, tracker.get_slot("language"))
+        dispatcher.utter_message(response="utter_scan_saved", school=markdown_literal(saved.school_name), date=date)

@@ -85,5 +85,7 @@ class ActionSteun(SchoolContactsAction):
         if tool is None:
             dispatcher.utter_message(response="utter_steun_checkin")
         else:
-            dispatcher.utter_message(response="utter_steun_tool", naam=tool.naam, beschrijving=tool.beschrijving)
+            language = tracker.get_slot("language")
+            name, description = tool.name_in(language), tool.description_in(language)
+            dispatcher.utter_message(response="utter_steun_tool", naam=name, beschrijving=description)
         return []

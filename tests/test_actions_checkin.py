@@ -180,13 +180,20 @@ async def test_no_consent_ends_the_form(backend, me):
     assert form_ends(slots)
 
 
-async def submit(backend: Backend, link: Link | None, scores: dict[str, Any], **slots: Any) -> list[str]:
-    """Run action_checkin_submit after a finished form; return the responses."""
+async def submit_messages(
+    backend: Backend, link: Link | None, scores: dict[str, Any], **slots: Any
+) -> list[dict[str, Any]]:
+    """Run action_checkin_submit after a finished form; return the messages it sends."""
     dispatcher = CollectingDispatcher()
     tracker = make_tracker("5", {"consent": True, **scores, **slots}, link=link)
     events = await ActionCheckinSubmit(backend).run(dispatcher, tracker, domain())
     assert {"event": "slot", "name": "energie", "value": None, "timestamp": None} in events
-    return [m["response"] for m in dispatcher.messages]
+    return dispatcher.messages
+
+
+async def submit(backend: Backend, link: Link | None, scores: dict[str, Any], **slots: Any) -> list[str]:
+    """Run action_checkin_submit after a finished form; return the responses."""
+    return [m["response"] for m in await submit_messages(backend, link, scores, **slots)]
 
 
 async def test_with_a_personal_link_the_form_asks_its_questions(backend, me):
@@ -239,6 +246,71 @@ async def test_submit_stores_one_row_and_reflects(backend, me):
     responses = await submit(backend, me, {d: 4 for d in DIMS})
     assert responses[0] == "utter_checkin_replaced"
     assert len(own_history(backend, me)) == 1
+
+
+LOW_WORKLOAD = {"energie": 5, "werkdruk": 1, "verbinding": 4, "waardering": 3, "plezier": 3}
+#: The tools a low workload score suggests, as the chat shows them in each language.
+SUGGESTED = {
+    "nl": [
+        "- **[Autonomie en inspraak bij beslissingen](https://www.wilmarschaufeli.nl/publications/Schaufeli/309.pdf)**:"
+        " Betrek als leiding je medewerkers bij beslissingen over hun werk en geef ze ruimte om zelf keuzes te maken.",
+        "- **Intervisie**: Bespreek met een klein groepje collega's een vraag uit je eigen praktijk"
+        " en zoek samen naar een aanpak.",
+    ],
+    "en": [
+        "- **[Autonomy and a say in decisions](https://www.wilmarschaufeli.nl/publications/Schaufeli/309.pdf)**"
+        " (in Dutch): As a leader, involve your staff in decisions about their work and give them room to make"
+        " their own choices.",
+        "- **Intervisie (peer consultation)**: Discuss a question from your own work with a small group of colleagues"
+        " and look for an approach together.",
+    ],
+}
+
+
+@pytest.mark.parametrize("language", [None, "nl", "en"])
+async def test_suggested_tools_are_in_the_conversations_language(backend, me, language):
+    messages = await submit_messages(backend, me, LOW_WORKLOAD, language=language)
+    [tools] = [m["tools"] for m in messages if m["response"] == "utter_checkin_tools"]
+    lines = tools.splitlines()
+    expected = SUGGESTED[language or "nl"]
+    assert lines[: len(expected)] == expected
+    suggested = checkin.reflect(LOW_WORKLOAD).tools
+    assert len(lines) == len(suggested)
+    for line, tool in zip(lines, suggested, strict=True):
+        if language == "en":
+            assert tool.naam_en in line and tool.beschrijving_en in line and tool.beschrijving not in line
+        else:
+            assert tool.naam in line and tool.beschrijving in line and "(in Dutch)" not in line
+
+
+@pytest.mark.parametrize(
+    ("language", "scores"),
+    [
+        ("nl", "Energie 2 · Werkdruk te doen 2 · Verbinding met collega's 2 · Waardering en steun leiding 2"
+         " · Plezier en ontwikkeling –"),
+        ("en", "Energy 2 · Manageable workload 2 · Connection with colleagues 2"
+         " · Appreciation and support from your manager 2 · Enjoyment and development –"),
+    ],
+)  # fmt: skip
+async def test_history_labels_are_in_the_conversations_language(backend, me, language, scores):
+    await submit(backend, me, {d: 2 for d in DIMS} | {"plezier": SKIPPED})
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker("hoe ging het", {"language": language}, link=me)
+    await ActionCheckinHistory(backend).run(dispatcher, tracker, domain())
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_checkin_history"
+    assert message["weeks"] == f"- **Week {this_week().week}** (Team 1): {scores}"
+
+
+def test_each_reflection_has_its_own_english_text():
+    """The compliment and point of attention per dimension: one Dutch text, one English text, under that dimension."""
+    responses = domain()["responses"]
+    english = [{"type": "slot", "name": "language", "value": "en"}]
+    for name in [f"utter_checkin_{kind}_{d}" for kind in ("sterk", "aandacht") for d in DIMS]:
+        variations = responses[name]
+        assert [v.get("condition") for v in variations] == [None, english], name
+    for d, word in zip(DIMS, ("energy", "manageable", "connected", "appreciation", "enjoy"), strict=True):
+        assert word in responses[f"utter_checkin_sterk_{d}"][1]["text"], d
 
 
 async def test_stopped_or_declined_checkin_stores_nothing(backend, me):

@@ -53,6 +53,37 @@ async def test_fallback_offers_top_candidates_with_readable_labels(backend):
     assert len(msg["buttons"]) <= 4 and "/greet" not in payloads
 
 
+FALLBACK_MESSAGE = {
+    "text": "something about leaders and amplitie?",
+    "intent": {"name": "nlu_fallback"},
+    "intent_ranking": [{"name": "nlu_fallback"}, {"name": "kennis"}, {"name": "checkin_start"}],
+    "response_selector": selector("amplitie_leiding", "fundament_leiderschap"),
+}
+
+
+@pytest.mark.parametrize(
+    ("language", "titles"),
+    [
+        ("nl", ["Amplitie: rol van leidinggevenden", "Sterk leiderschap", "Wekelijkse check-in doen", "Iets anders"]),
+        (None, ["Amplitie: rol van leidinggevenden", "Sterk leiderschap", "Wekelijkse check-in doen", "Iets anders"]),
+        ("en", ["Amplitie: the role of leaders", "Strong leadership", "Do the weekly check-in", "Something else"]),
+    ],
+)
+async def test_fallback_buttons_speak_the_conversations_language_with_the_same_payloads(backend, language, titles):
+    dispatcher = CollectingDispatcher()
+    tracker = tracker_with(FALLBACK_MESSAGE, {"language": language})
+    await ActionDefaultAskAffirmation(backend).run(dispatcher, tracker, domain())
+    [msg] = dispatcher.messages
+    assert msg["response"] == "utter_ask_affirmation"
+    assert [b["title"] for b in msg["buttons"]] == titles
+    assert [b["payload"] for b in msg["buttons"]] == [
+        '/kennis_vervolg{"onderwerp":"amplitie_leiding"}',
+        '/kennis_vervolg{"onderwerp":"fundament_leiderschap"}',
+        "/checkin_start",
+        "/out_of_scope",
+    ]
+
+
 async def test_fallback_without_candidates_asks_to_rephrase(backend):
     dispatcher = CollectingDispatcher()
     message = {"text": "x", "intent": {"name": "nlu_fallback"}, "intent_ranking": [{"name": "greet"}]}

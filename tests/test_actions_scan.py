@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -148,6 +149,50 @@ async def test_summary_in_the_chat_without_token_is_not_saved(backend):
     assert "Inwerken" in work_on and "ontbreekt" in work_on and "Inwerkprogramma" in work_on
     assert work_on.index("Inwerken") < work_on.index("techniek")
     assert scan.school_scans(backend.uow(), team.school_id) == []
+
+
+SCAN_TEXTS = {
+    "nl": (
+        "- **Visie van de school**: Jullie hebben een duidelijke visie en voeren die ook echt uit.\n"
+        "- **Sterk leiderschap**: Het leiderschap op jullie school is sterk.\n"
+        "- **Maatje of opleider in school**: Nieuwe collega's hebben een maatje of opleider in school.",
+        "- **Inwerken (onboarding)** (ontbreekt). Tip:\n"
+        "  **Inwerkprogramma (onboarding)**: Zorg dat je nieuwe collega's een vast inwerkprogramma geeft,"
+        " zodat ze weten hoe de school werkt en bij wie ze terechtkunnen.\n"
+        "- **Ondersteunende techniek** (kan beter). Tip:\n"
+        "  **Ondersteunende techniek die werkt**: Zorg dat de techniek op school goed werkt,"
+        " zodat die je werk makkelijker maakt in plaats van zwaarder.",
+    ),
+    "en": (
+        "- **The school's vision**: You have a clear vision and you really put it into practice.\n"
+        "- **Strong leadership**: The leadership at your school is strong.\n"
+        "- **Buddy or school-based trainer**: New colleagues have a buddy or a school-based trainer.",
+        "- **Onboarding new colleagues** (missing). Tip:\n"
+        "  **Onboarding programme**: Make sure you give new colleagues a fixed onboarding programme,"
+        " so that they know how the school works and who they can go to.\n"
+        "- **Supporting technology** (could be better). Tip:\n"
+        "  **Supporting technology that works**: Make sure the technology at school works well,"
+        " so that it makes your work easier instead of harder.",
+    ),
+}
+
+
+@pytest.mark.parametrize("language", [None, "nl", "en"])
+async def test_the_summary_speaks_the_conversations_language(backend, language):
+    team = create_team(backend.uow(), "School A", "Team 1")
+    token = token_for(backend, team.school_id)
+    messages = await submit(
+        backend, finished({"scan_token": token}, scan_inwerken=0, scan_techniek=1, language=language)
+    )
+    by_response = {m["response"]: m for m in messages}
+    strengths, work_on = SCAN_TEXTS[language or "nl"]
+    assert by_response["utter_scan_sterk"]["items"] == strengths
+    assert by_response["utter_scan_werkpunten"]["items"] == work_on
+    [saved] = scan.school_scans(backend.uow(), team.school_id)
+    when = saved.created_at
+    dutch_months = "januari februari maart april mei juni juli augustus september oktober november december".split()
+    month = when.strftime("%B") if language == "en" else dutch_months[when.month - 1]  # %B: English (C locale)
+    assert by_response["utter_scan_saved"]["date"] == f"{when.day} {month} {when.year}"
 
 
 async def test_a_coordinators_token_saves_the_scan_for_their_school(backend):

@@ -23,9 +23,12 @@ from tests.test_actions_checkin import domain, join
 SECRET_TEXT = "ik huil elke avond en niemand mag dit weten KANARIE"
 
 
-def tracker(metadata: dict | None = None, theme: str | None = None, text: str = SECRET_TEXT) -> Tracker:
+def tracker(
+    metadata: dict | None = None, theme: str | None = None, text: str = SECRET_TEXT, language: str | None = None
+) -> Tracker:
     slots = {name: None for name in domain()["slots"]}
     slots["steun_thema"] = theme
+    slots["language"] = language
     message = {"text": text, "intent": {"name": "steun"}, "metadata": metadata or {}}
     return Tracker("sender-1", slots, message, [], False, None, {}, "action_listen")
 
@@ -70,6 +73,21 @@ async def test_distress_with_a_team_code_names_the_schools_contacts_then_a_tool(
     assert messages[2]["contact"] == r"https\://www\.arbodienst\.nl · open spreekuur di 9\:00"
     assert messages[3]["naam"] == "Slaaptijd"
     assert events == []
+
+
+@pytest.mark.parametrize(
+    ("language", "name", "description"),
+    [
+        ("nl", "Slaaptijd", "Plan bewust genoeg slaap in, want slaap is een van de zeven dagelijkse voedingsstoffen"
+         " voor je hoofd."),
+        ("en", "Sleep Time", "Plan enough sleep on purpose, because sleep is one of the seven daily nutrients"
+         " for your mind."),
+    ],
+)  # fmt: skip
+async def test_the_tool_is_named_in_the_conversations_language(backend, team, language, name, description):
+    messages, _ = await run(ActionSteun, backend, tracker({"team_code": team.code}, theme="slaap", language=language))
+    [tool] = [m for m in messages if m["response"] == "utter_steun_tool"]
+    assert (tool["naam"], tool["beschrijving"]) == (name, description)
 
 
 async def test_a_personal_link_finds_the_members_school(backend, team):

@@ -14,6 +14,7 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.rasa_nlu.language import (
+    DEFAULT,
     DUTCH,
     ENGLISH,
     LanguageDetectorComponent,
@@ -21,6 +22,7 @@ from bot.rasa_nlu.language import (
     current_language,
     detect,
 )
+from bot.services import catalogue
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -176,7 +178,9 @@ def is_english(variation: dict) -> bool:
 def test_exactly_one_language_is_chosen_for_every_response(rasa_domain):
     """With Rasa's own filter: an English variation where one exists, never Dutch and English mixed.
 
-    Every combination of the values the conditions of a response test is tried.
+    Every combination of the values the conditions of a response test is tried. Never more English
+    variations to choose from than Dutch ones: that means an English text was filed under the wrong
+    response, and Rasa would pick among them at random (say, the wrong check-in compliment).
     """
     for name, variations in rasa_domain.responses.items():
         others: dict[str, set] = {}
@@ -195,6 +199,14 @@ def test_exactly_one_language_is_chosen_for_every_response(rasa_domain):
             complete = all(value is not None for value in combo.values())
             if has_english and complete:
                 assert english and all(is_english(v) for v in english), (name, combo)
+                assert len(english) <= len(dutch), (name, combo)
+
+
+def test_the_catalogue_uses_the_slots_language_codes():
+    """actions/ pass the ``language`` slot to bot/services/catalogue.py: the same codes, Dutch the default."""
+    assert (catalogue.DUTCH, catalogue.ENGLISH) == (DUTCH, ENGLISH) and DEFAULT == DUTCH
+    assert catalogue.language_of(ENGLISH) == ENGLISH
+    assert catalogue.language_of(DUTCH) == catalogue.language_of(None) == DUTCH
 
 
 MAIN_RESPONSES = [

@@ -115,7 +115,9 @@ def test_scan_token_names_the_school_and_cannot_be_forged_or_reused_late(setting
         scan.read_scan_token(token, "")
 
 
-def test_dutch_dates_for_the_chat():
-    from actions.scan import dutch_date
+def test_dates_for_the_chat_in_dutch_and_english():
+    from actions.scan import chat_date
 
-    assert dutch_date(datetime(2026, 11, 3) + timedelta(hours=1)) == "3 november 2026"
+    when = datetime(2026, 11, 3) + timedelta(hours=1)
+    assert chat_date(when) == chat_date(when, "nl") == "3 november 2026"
+    assert chat_date(when, "en") == "3 November 2026"

@@ -1,4 +1,11 @@
-"""The catalogue of tools and interventions (bot/catalogue/tools.yml) and matching."""
+"""The catalogue of tools and interventions (bot/catalogue/tools.yml), labels, and matching.
+
+Everything an action shows in the chat comes in Dutch (the default) and English: a tool has
+``naam_en`` and ``beschrijving_en`` next to ``naam`` and ``beschrijving``, a label file maps
+each key to ``{nl: ..., en: ...}``. Pass the conversation's ``language`` slot; anything but
+"en" gives Dutch. Loading fails loudly when an English text is missing, so no item can
+silently appear in Dutch in an English chat.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +18,9 @@ import yaml
 from bot.vocabulary import DIMENSIONS, LEVELS
 
 CATALOGUE_DIR = Path(__file__).resolve().parent.parent / "catalogue"
+DUTCH = "nl"
+ENGLISH = "en"
+LANGUAGES = (DUTCH, ENGLISH)
 AUDIENCES = ("leraar", "team", "leiding")
 #: Scores at or below this are a point of attention; at or above STRONG a strength.
 LOW = 2
@@ -26,7 +36,17 @@ class Tool:
     niveau: str
     doelgroep: tuple[str, ...]
     bron: str
+    naam_en: str
+    beschrijving_en: str
     link: str | None = None
+
+    def name_in(self, language: str | None) -> str:
+        """The name to show in a conversation in ``language`` (the ``language`` slot)."""
+        return self.naam_en if language_of(language) == ENGLISH else self.naam
+
+    def description_in(self, language: str | None) -> str:
+        """The one-line description to show in a conversation in ``language``."""
+        return self.beschrijving_en if language_of(language) == ENGLISH else self.beschrijving
 
     @property
     def url(self) -> str | None:
@@ -35,20 +55,36 @@ class Tool:
         return self.link if self.link.startswith("http") else f"https://{self.link}"
 
 
+def language_of(value: object) -> str:
+    """The catalogue language for a ``language`` slot value: English for "en", else Dutch (the default)."""
+    return ENGLISH if value == ENGLISH else DUTCH
+
+
+def required_text(item: dict, key: str, where: str) -> str:
+    """``item[key]`` as a non-empty string, or a ValueError saying which text is missing where."""
+    value = item.get(key) if isinstance(item, dict) else None
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"{where} has no text {key!r} (every item needs both Dutch and English).")
+    return value
+
+
 @lru_cache(maxsize=1)
 def load_tools(path: Path = CATALOGUE_DIR / "tools.yml") -> tuple[Tool, ...]:
     """All tools, validated: an invalid catalogue fails loudly at first use."""
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     tools = []
     for item in data["tools"]:
+        where = f"{path}: tool {item.get('id')!r}"
         tool = Tool(
             id=item["id"],
-            naam=item["naam"],
-            beschrijving=item["beschrijving"],
+            naam=required_text(item, "naam", where),
+            beschrijving=required_text(item, "beschrijving", where),
             dimensies=tuple(item["dimensies"]),
             niveau=item["niveau"],
             doelgroep=tuple(item["doelgroep"]),
             bron=item["bron"],
+            naam_en=required_text(item, "naam_en", where),
+            beschrijving_en=required_text(item, "beschrijving_en", where),
             link=item.get("link"),
         )
         unknown = set(tool.dimensies) - set(DIMENSIONS)
@@ -60,25 +96,39 @@ def load_tools(path: Path = CATALOGUE_DIR / "tools.yml") -> tuple[Tool, ...]:
     return tuple(tools)
 
 
-@lru_cache(maxsize=1)
-def topic_labels(path: Path = CATALOGUE_DIR / "onderwerpen.yml") -> dict[str, str]:
-    """Readable Dutch labels of the knowledge topics (kennis/<key>)."""
-    return dict(yaml.safe_load(path.read_text(encoding="utf-8")))
+@lru_cache(maxsize=8)
+def load_labels(path: Path) -> dict[str, dict[str, str]]:
+    """A label file (``key: {nl: ..., en: ...}``) as ``{language: {key: label}}``, keys in file order.
+
+    Fails loudly at first use when a key lacks its Dutch or English label.
+    """
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if not isinstance(data, dict) or not data:
+        raise ValueError(f"{path} must map each key to its labels {{nl: ..., en: ...}}.")
+    labels: dict[str, dict[str, str]] = {language: {} for language in LANGUAGES}
+    for key, item in data.items():
+        for language in LANGUAGES:
+            labels[language][key] = required_text(item, language, f"{path}: {key!r}")
+    return labels
 
 
-@lru_cache(maxsize=1)
-def dimension_labels(path: Path = CATALOGUE_DIR / "dimensies.yml") -> dict[str, str]:
-    """Short Dutch labels of the check-in dimensions, in the order they are asked."""
-    labels = dict(yaml.safe_load(path.read_text(encoding="utf-8")))
+def topic_labels(language: str | None = DUTCH) -> dict[str, str]:
+    """Readable labels of the knowledge topics (kennis/<key>), Dutch unless ``language`` is "en"."""
+    return load_labels(CATALOGUE_DIR / "onderwerpen.yml")[language_of(language)]
+
+
+def dimension_labels(language: str | None = DUTCH) -> dict[str, str]:
+    """Short labels of the check-in dimensions, in the order they are asked; Dutch unless "en"."""
+    path = CATALOGUE_DIR / "dimensies.yml"
+    labels = load_labels(path)[language_of(language)]
     if list(labels) != list(DIMENSIONS):
         raise ValueError(f"{path} must list exactly {DIMENSIONS} in that order.")
     return labels
 
 
-@lru_cache(maxsize=1)
-def intent_labels(path: Path = CATALOGUE_DIR / "intenties.yml") -> dict[str, str]:
-    """Readable Dutch labels of intents offered on fallback buttons."""
-    return dict(yaml.safe_load(path.read_text(encoding="utf-8")))
+def intent_labels(language: str | None = DUTCH) -> dict[str, str]:
+    """Readable labels of intents offered on fallback buttons; Dutch unless ``language`` is "en"."""
+    return load_labels(CATALOGUE_DIR / "intenties.yml")[language_of(language)]
 
 
 def tools_for(

@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from bot.services.catalogue import CATALOGUE_DIR, Tool, load_tools
+from bot.services.catalogue import CATALOGUE_DIR, ENGLISH, Tool, language_of, load_tools, required_text
 from bot.storage.models import utcnow
 from bot.storage.repositories import scan_answers
 from bot.storage.unit_of_work import UnitOfWork
@@ -31,6 +31,8 @@ TOKEN_MAX_AGE_S = 8 * 3600
 _TOKEN_SALT = "fundament-scan"  # noqa: S105 - a namespace for signatures, not a secret
 
 LEVEL_WORDS = {STAAT_GOED: "staat goed", KAN_BETER: "kan beter", ONTBREEKT: "ontbreekt"}
+#: The same in English conversations (as on the scan's English buttons).
+LEVEL_WORDS_EN = {STAAT_GOED: "in place", KAN_BETER: "could be better", ONTBREEKT: "missing"}
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,16 @@ class Element:
     label: str
     sterk: str
     tool: Tool
+    label_en: str
+    sterk_en: str
+
+    def label_in(self, language: str | None) -> str:
+        """The short name to show in a conversation in ``language`` (the ``language`` slot)."""
+        return self.label_en if language_of(language) == ENGLISH else self.label
+
+    def sterk_in(self, language: str | None) -> str:
+        """The compliment to show in a conversation in ``language``."""
+        return self.sterk_en if language_of(language) == ENGLISH else self.sterk
 
 
 @dataclass(frozen=True)
@@ -49,6 +61,9 @@ class WorkOn:
     @property
     def level_word(self) -> str:
         return LEVEL_WORDS[self.level]
+
+    def level_word_in(self, language: str | None) -> str:
+        return (LEVEL_WORDS_EN if language_of(language) == ENGLISH else LEVEL_WORDS)[self.level]
 
 
 @dataclass(frozen=True)
@@ -79,7 +94,15 @@ def _catalogue(path: Path = CATALOGUE_DIR / "fundament.yml") -> tuple[dict[str, 
     for key, item in raw.items():
         if item["tool"] not in tools:
             raise ValueError(f"{path}: element {key!r} names unknown tool {item['tool']!r}.")
-        elements[key] = Element(key, item["label"], item["sterk"], tools[item["tool"]])
+        where = f"{path}: element {key!r}"
+        elements[key] = Element(
+            key=key,
+            label=required_text(item, "label", where),
+            sterk=required_text(item, "sterk", where),
+            tool=tools[item["tool"]],
+            label_en=required_text(item, "label_en", where),
+            sterk_en=required_text(item, "sterk_en", where),
+        )
     return elements, {key: item["label"] for key, item in layers.items()}
 
 
