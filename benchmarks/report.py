@@ -34,8 +34,13 @@ CHANGES = [
     "`sqlite_pool` (a pooled SQLite tracker store in WAL mode), `gc_freeze` (the loaded model out of the "
     "garbage collector's reach), `event_classes` (event classes looked up once, not per event), "
     "`action_session` (one keep-alive HTTP session to the action server, ujson for the tracker it sends), "
-    "`tracker_count` (no count query before each tracker write). A cached task plan of Rasa's graph "
-    "runner (`graph_plan`) did not pay in the A/B and was taken out again.",
+    "`tracker_count` (no count query before each tracker write), `tracker_cache` (the tracker store keeps "
+    "the tracker it wrote and returns it after one indexed query shows the conversation's rows unchanged, "
+    "instead of reading and replaying every event; new events in one multi-row insert). A cached task plan "
+    "of Rasa's graph runner (`graph_plan`) did not pay in the A/B and was taken out again.",
+    "- **Rankings of 4** (`config.yml`, `ranking_length`): every user message is stored with its intent "
+    "and topic rankings and sent to the action server inside every tracker; the fallback's buttons use the "
+    "best 3 intents and 2 topics, so 10 of each was mostly payload.",
     "- **Policies: RulePolicy only** (`config.yml`). Every flow is a rule; MemoizationPolicy and TEDPolicy "
     "had no stories to learn from yet still built tracker states per message.",
     "- **The channel guard no longer cancels slow messages** (`bot/rasa_channels.py`): a message that "

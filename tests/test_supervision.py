@@ -305,7 +305,8 @@ def test_production_starts_everything_when_everything_is_set(serve_env, tmp_path
         assert status == 200 and "amplitie" in replies.lower()
         with urllib.request.urlopen(f"{web_url}/dashboard/login", timeout=30) as response:
             assert response.status == 200
-            assert "Secure" in (response.headers.get("Set-Cookie") or "Secure")  # only Secure cookies, if any
+            cookie = response.headers.get("Set-Cookie") or ""  # the session that carries the login form's CSRF token
+            assert "Secure" in cookie and "HttpOnly" in cookie
         with urllib.request.urlopen(f"{web_url}/healthz", timeout=30) as response:
             assert response.status == 200
     finally:
