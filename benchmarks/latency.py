@@ -27,6 +27,8 @@ PLAIN = "ours without speed-ups"  # the A/B variant (RASA_SPEEDUPS=0)
 WITHOUT = "ours without "  # + a speed-up's name: the A/B of that one (RASA_SPEEDUPS_OFF=<name>)
 CONTROL = "ours, a second process"  # the same as ours: how far two identical processes differ (the noise)
 AB_RUNS = {("saturation", 10)}  # the runs that include the A/B variants
+SHIPPED = "default on Rasa as shipped"  # the default pipeline without our speed-ups (RASA_SPEEDUPS=0)
+SHIPPED_RUNS = {("saturation", 10), ("saturation", 50)}  # the runs that include it
 PROFILED = ("ours", PLAIN, "default")  # profiled in turn, at saturation with 10 users
 PROFILE_S = 6.0
 
@@ -81,6 +83,8 @@ def start_latency_servers(b: Bench, models: dict[str, Path]) -> Servers:
     """
     s = b.results["latency_servers"] = start_stack(b, "latency", f"sqlite:///{b.tmp / 'latency' / 'app.db'}")
     variants = {name: (model, {}) for name, model in models.items()}
+    if "default" in models and SHIPPED_RUNS & set(latency_kinds(b)):
+        variants[SHIPPED] = (models["default"], {"RASA_SPEEDUPS": "0"})
     if AB_RUNS & set(latency_kinds(b)):
         variants |= {name: (models["ours"], env) for name, env in ab_variants().items()}
     b.log(f"latency: loading {len(variants)} Rasa processes side by side ({', '.join(variants)})")
@@ -106,7 +110,8 @@ def latency_stage(b: Bench, models: dict[str, Path]) -> LatencyResult:
             all_checkins[name] = load([url], 2, team, 60, f"warm-{name}", max_conversations_per_user=1).checkins
         for rep in range(b.plan.repeats):
             for kind, users in latency_kinds(b):
-                names = [n for n in urls if not is_ab(n) or (kind, users) in AB_RUNS]
+                names = [n for n in urls if (not is_ab(n) or (kind, users) in AB_RUNS)
+                         and (n != SHIPPED or (kind, users) in SHIPPED_RUNS)]  # fmt: skip
                 order = names if rep % 2 == 0 else names[::-1]  # interleave, alternate order
                 tp: dict[str, float] = {}
                 for name in order:
@@ -122,6 +127,8 @@ def latency_stage(b: Bench, models: dict[str, Path]) -> LatencyResult:
                           f"{m.p95_ms:.0f} ms, {m.throughput:.1f} msg/s, {m.errors} errors{shortage(r)}")  # fmt: skip
                 if tp.get("default"):
                     ratios.setdefault((kind, users), []).append(tp["ours"] / tp["default"])
+                if tp.get(SHIPPED):
+                    ratios.setdefault((SHIPPED, users), []).append(tp["ours"] / tp[SHIPPED])
                 for name in names:
                     if is_ab(name) and tp.get(name):
                         ratios.setdefault((name, users), []).append(tp["ours"] / tp[name])

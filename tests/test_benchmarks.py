@@ -368,7 +368,7 @@ def test_profile_puts_each_sample_in_its_step_and_leaves_idle_out():
 
 
 def test_timing_report_states_every_target_and_ab(monkeypatch):
-    from benchmarks.latency import PLAIN, LatencyResult
+    from benchmarks.latency import PLAIN, SHIPPED, LatencyResult
     from benchmarks.profile import Profile
     from benchmarks.report import training_section
     from benchmarks.report_timings import latency_section
@@ -379,6 +379,7 @@ def test_timing_report_states_every_target_and_ab(monkeypatch):
     runs = {
         ("saturation", "ours", 10): [s(50, 250)],
         ("saturation", "default", 10): [s(20, 600)],
+        ("saturation", SHIPPED, 10): [s(12, 900)],
         ("saturation", PLAIN, 10): [s(25, 500)],
         ("saturation", "ours without tracker_count", 10): [s(50, 250)],
         ("saturation", "ours without event_classes", 10): [s(45, 250)],
@@ -389,7 +390,7 @@ def test_timing_report_states_every_target_and_ab(monkeypatch):
     }
     ratios = {("saturation", 10): [2.5], (PLAIN, 10): [2.0], ("ours without tracker_count", 10): [0.8],
               ("ours without event_classes", 10): [1.05], ("ours without validation", 10): [2.0],
-              ("ours, a second process", 10): [1.1]}  # fmt: skip
+              ("ours, a second process", 10): [1.1], (SHIPPED, 10): [4.1]}  # fmt: skip
     profile = Profile(100, {"NLU parse": 0.5, "tracker store": 0.3, "other": 0.2}, [("execute (x.py:1)", 0.3)])
     where = {"knowledge question: NLU parse only": 10.0, "knowledge question: whole REST message": 20.0}
     memory = {"Rasa (ours)": (900.0, 1000.0)}
@@ -398,6 +399,8 @@ def test_timing_report_states_every_target_and_ab(monkeypatch):
     assert "p95 ≤ 100 ms at 10 users with think time: **met**" in text
     assert "p95 ≤ 300 ms at 50 users with think time: **NOT met** (median p95 350 ms)" in text
     assert "≥ 2× the default pipeline at 10 users (saturation): **met** (ours/default 2.50×)" in text
+    assert "the default pipeline on Rasa as shipped (`RASA_SPEEDUPS=0`: a `rasa init` bot) at 10 users" in text
+    assert f"**met** (ours/{SHIPPED} 4.10×)" in text and f"| {SHIPPED} | 10 |" in text
     assert "| ours without tracker_count | saturation | 10 |" in text
     rows = {line.split(" | ")[0].strip("| "): line for line in text.splitlines() if line.startswith("| ours")}
     assert rows["ours without tracker_count"].endswith("does not pay |")  # 0.8 is beyond the ±10% noise
