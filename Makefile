@@ -25,7 +25,7 @@ help: ## Show this list
 
 install: $(STAMP) $(JS_STAMP) ## Create .venv (Python 3.10), pinned dependencies, the spaCy model, JS assets
 
-$(STAMP): requirements.txt scripts/find-python310
+$(STAMP): requirements.txt scripts/find-python310 bot/nlp_model.py
 	@set -e; PY310=$$(scripts/find-python310); \
 	if [ ! -x $(PY) ]; then echo "[install] creating $(VENV) with $$PY310"; "$$PY310" -m venv $(VENV); fi; \
 	echo "[install] installing pinned dependencies (first time: several minutes, ~2 GB) ..."; \

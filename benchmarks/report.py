@@ -133,8 +133,8 @@ def nlu_verdict(rows: list[list[object]]) -> list[str]:
                      f"out-of-scope precision {oos} vs {d_oos}).")  # fmt: skip
     if kind == "standin":
         lines.append("- Our SpacyNLP ran on the logged **stand-in** for nl_core_news_sm (no internet on this "
-                     "machine: blank Dutch pipeline, untrained tok2vec, lookup lemmas); its dense features carry "
-                     "no trained word knowledge. The real model may change our row.")  # fmt: skip
+                     "machine: blank Dutch pipeline with lookup lemmas); the real model's lemmas may change our "
+                     "row.")  # fmt: skip
     return [*lines, ""] if lines else []
 
 

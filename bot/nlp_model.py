@@ -2,11 +2,14 @@
 
 Rasa's ``SpacyNLP`` loads the model with ``spacy.load("nl_core_news_sm")``. The real
 model is a direct download that machines without internet cannot fetch. On such a
-machine we build a stand-in pipeline from PyPI packages (``spacy.blank("nl")`` with a
-tok2vec and a lookup lemmatizer from ``spacy-lookups-data``) and install it as a normal
-pipeline package under the same name, so Rasa loads it through exactly the same code
-path. The stand-in's ``load()`` logs a WARNING each time it is loaded (training and
-start-up) naming the missing model and the command that installs it.
+machine we build a stand-in pipeline from PyPI packages (``spacy.blank("nl")`` with the
+lookup lemmatizer of ``spacy-lookups-data``: tokens and lemmas, all our pipeline takes from
+spaCy) and install it as a normal pipeline package under the same name, so Rasa loads it
+through exactly the same code path. It has no tok2vec: Rasa's SpacyFeaturizer only reads word
+vectors, which neither the stand-in nor nl_core_news_sm has, so an untrained tok2vec cost half
+of every parse for nothing (profiled, docs/BENCHMARKS.md). The stand-in's ``load()`` logs a
+WARNING each time it is loaded (training and start-up) naming the missing model and the
+command that installs it.
 
 Used by ``python -m bot model ensure`` (called from ``make install``).
 """
@@ -23,7 +26,7 @@ logger = logging.getLogger(__name__)
 
 MODEL_NAME = "nl_core_news_sm"
 MODEL_VERSION = "3.4.0"
-STANDIN_VERSION = "0.0.0"
+STANDIN_VERSION = "0.1.0"  # a new version is rebuilt by `make install`
 STANDIN_MARKER = "STAND-IN"
 INSTALL_COMMAND = f".venv/bin/python -m spacy download {MODEL_NAME}-{MODEL_VERSION} --direct"
 
@@ -37,7 +40,7 @@ __version__ = get_model_meta(Path(__file__).parent)["version"]
 
 WARNING = (
     "spaCy model {name} {version} is NOT installed; using the {marker} pipeline "
-    "(spacy.blank('nl') + tok2vec + lookup lemmatizer from spacy-lookups-data). "
+    "(spacy.blank('nl') + lookup lemmatizer from spacy-lookups-data). "
     "NLU quality is lower. Install the real model with: {command}"
 )
 
@@ -59,6 +62,16 @@ def installed_kind(name: str = MODEL_NAME) -> str | None:
     return "standin" if STANDIN_MARKER in text else "real"
 
 
+def installed_version(name: str = MODEL_NAME) -> str | None:
+    """The version of the installed pipeline package ``name`` (its meta.json), or None."""
+    import spacy.util
+
+    try:
+        return spacy.util.get_package_version(name)
+    except Exception:  # noqa: BLE001 - not installed or unreadable: there is no version
+        return None
+
+
 def try_download(timeout: int = 300) -> bool:
     """Install the real model the standard way; return whether it worked."""
     cmd = [sys.executable, "-m", "spacy", "download", f"{MODEL_NAME}-{MODEL_VERSION}", "--direct"]
@@ -70,18 +83,19 @@ def try_download(timeout: int = 300) -> bool:
 
 
 def build_pipeline(standin: bool = True, seed: int = 0):
-    """Build the Dutch stand-in pipeline (blank nl + tok2vec + lookup lemmatizer)."""
+    """Build the Dutch stand-in pipeline (blank nl + lookup lemmatizer), or a test pipeline with a tok2vec."""
     import spacy
     from spacy.util import fix_random_seed
 
     fix_random_seed(seed)
     nlp = spacy.blank("nl")
-    nlp.add_pipe("tok2vec")
+    if not standin:
+        nlp.add_pipe("tok2vec")
     nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
     nlp.initialize()
     description = (
-        f"{STANDIN_MARKER} for {MODEL_NAME}: blank Dutch pipeline with an untrained tok2vec "
-        "and the lookup lemmatizer of spacy-lookups-data."
+        f"{STANDIN_MARKER} for {MODEL_NAME}: blank Dutch pipeline with the lookup lemmatizer "
+        "of spacy-lookups-data."
         if standin
         else "Small Dutch test pipeline."
     )
@@ -135,8 +149,12 @@ def ensure_model(download: bool = True) -> str:
     if download and try_download():
         print(f"[model] installed {MODEL_NAME} {MODEL_VERSION}.", flush=True)
         return "real"
-    if kind == "standin":
+    if kind == "standin" and installed_version() == STANDIN_VERSION:
         print(f"[model] WARNING: {MODEL_NAME} could not be downloaded; keeping the stand-in.", flush=True)
+        return kind
+    if kind == "standin":
+        print(f"[model] rebuilding the stand-in for {MODEL_NAME} (version {STANDIN_VERSION}) ...", flush=True)
+        install_pipeline_package(MODEL_NAME, STANDIN_VERSION, standin=True)
         return kind
     print(
         f"[model] WARNING: {MODEL_NAME} could not be downloaded (no internet?). Building a stand-in "

@@ -46,6 +46,7 @@ def test_standin_loads_through_the_same_path_and_warns(package_dir, caplog):
         "gesprek",
         "lopen",
     ]  # lookup lemmatizer from spacy-lookups-data
+    assert nlp.pipe_names == ["lemmatizer"]  # no tok2vec: Rasa reads no features from it (only word vectors)
 
 
 def test_missing_package_is_reported():
@@ -65,3 +66,15 @@ def test_ensure_model_prefers_the_real_model(monkeypatch):
     monkeypatch.setattr(nlp_model, "installed_kind", lambda name=nlp_model.MODEL_NAME: "standin")
     monkeypatch.setattr(nlp_model, "try_download", lambda timeout=300: True)
     assert nlp_model.ensure_model() == "real"
+
+
+def test_ensure_model_rebuilds_a_stand_in_of_another_version(monkeypatch):
+    calls = []
+    monkeypatch.setattr(nlp_model, "installed_kind", lambda name=nlp_model.MODEL_NAME: "standin")
+    monkeypatch.setattr(nlp_model, "try_download", lambda timeout=300: False)
+    monkeypatch.setattr(nlp_model, "install_pipeline_package", lambda *a, **k: calls.append((a, k)))
+    monkeypatch.setattr(nlp_model, "installed_version", lambda name=nlp_model.MODEL_NAME: "0.0.0")
+    assert nlp_model.ensure_model() == "standin"
+    assert calls == [((nlp_model.MODEL_NAME, nlp_model.STANDIN_VERSION), {"standin": True})]
+    monkeypatch.setattr(nlp_model, "installed_version", lambda name=nlp_model.MODEL_NAME: nlp_model.STANDIN_VERSION)
+    assert nlp_model.ensure_model() == "standin" and len(calls) == 1  # the current one is kept
