@@ -94,8 +94,7 @@ def build_pipeline(standin: bool = True, seed: int = 0):
     nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
     nlp.initialize()
     description = (
-        f"{STANDIN_MARKER} for {MODEL_NAME}: blank Dutch pipeline with the lookup lemmatizer "
-        "of spacy-lookups-data."
+        f"{STANDIN_MARKER} for {MODEL_NAME}: blank Dutch pipeline with the lookup lemmatizer of spacy-lookups-data."
         if standin
         else "Small Dutch test pipeline."
     )
