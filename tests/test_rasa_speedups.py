@@ -157,12 +157,16 @@ def test_event_classes_are_found_once_and_the_same():
     assert common.all_subclasses(Event) is not common.all_subclasses(Event)  # a copy: callers may change it
 
 
-def test_fast_json_falls_back_for_what_ujson_cannot_encode():
+def test_fast_json_falls_back_for_what_orjson_cannot_encode():
     import json
+
+    import numpy as np
 
     assert json.loads(rasa_speedups.fast_dumps({"tekst": "één/twee", "n": 1.5})) == {"tekst": "één/twee", "n": 1.5}
     big = {"n": 2**70, "s": {"x"} and ["x"]}
     assert json.loads(rasa_speedups.fast_dumps(big)) == big
+    assert json.loads(rasa_speedups.fast_dumps({1: "a"})) == {"1": "a"}  # json's way with a number as key
+    assert json.loads(rasa_speedups.fast_dumps({"c": np.float64(0.25)})) == {"c": 0.25}
     with pytest.raises(TypeError):
         rasa_speedups.fast_dumps({"o": object()})  # json itself refuses it too: the same error
 
