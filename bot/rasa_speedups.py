@@ -25,8 +25,9 @@ some (the A/B of the benchmark, and a kill switch after an upgrade).
   single event. Here the walk is done once per class, after the model has loaded.
 - ``action_session``: every call to the action server created a new HTTP session and
   connection and encoded the tracker with the standard ``json``. Here one keep-alive session
-  per event loop and endpoint is reused, and the body is encoded with orjson (16× faster than
-  ``json`` on a check-in's tracker), falling back to ``json`` for anything orjson cannot encode.
+  per event loop and endpoint is reused, and the body is encoded (and the reply decoded) with
+  orjson (16× faster than ``json`` on a check-in's tracker), falling back to ``json`` for
+  anything orjson refuses.
 - ``tracker_count``: before writing a tracker, the SQL tracker store counted, with one more
   query, how many of its events the database already holds. That number is the number of events
   it has just read (or last wrote) for this conversation; here it is remembered on the tracker
@@ -40,6 +41,11 @@ some (the A/B of the benchmark, and a kill switch after an upgrade).
   a write by another Rasa process, a purge or a deletion changes them). A tracker that changed
   without being written, or that was read from the database more than ``CACHE_MAX_AGE_S`` ago,
   is read as Rasa reads it.
+- ``rule_text``: RulePolicy looked for a rule twice per prediction after a message, once with the
+  message's text in place of its intent (for end-to-end rules) and once with its intent; each
+  search builds the states of the whole conversation. Our rules are all written on intents, so
+  the search by text can find nothing; here it is skipped when, read from the trained rules,
+  no rule could match a message by its text (``text_can_match``), and done as before otherwise.
 """
 
 from __future__ import annotations
@@ -68,7 +74,9 @@ from jsonschema import ValidationError
 from jsonschema.exceptions import best_match
 from jsonschema.validators import validator_for
 from rasa.core.actions.action import RemoteAction
+from rasa.core.policies.rule_policy import RULES, RULES_FOR_LOOP_UNHAPPY_PATH, RulePolicy
 from rasa.shared.constants import DOCS_BASE_URL
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.events import SessionStarted
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, EndpointConfig
@@ -216,6 +224,22 @@ def fast_dumps(obj: Any) -> str:
         return json.dumps(obj)
 
 
+def fast_loads(text: str) -> Any:
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:  # what orjson refuses (NaN, for one): the standard decoder decides
+        return json.loads(text)
+
+
+class FastJsonResponse(aiohttp.ClientResponse):
+    """The action server's reply, decoded with orjson (Rasa calls ``response.json()`` without ``loads``)."""
+
+    async def json(
+        self, *, encoding: str | None = None, loads: Any = fast_loads, content_type: Any = "application/json"
+    ) -> Any:
+        return await super().json(encoding=encoding, loads=loads, content_type=content_type)
+
+
 class _KeptSession:
     """``async with`` on a shared session that leaves it open for the next request."""
 
@@ -250,6 +274,7 @@ def kept_session(self: EndpointConfig) -> Any:
             # idle connections closed well before the action server's (Sanic: 5 s) closes them
             connector=aiohttp.TCPConnector(keepalive_timeout=KEEPALIVE_S),
             json_serialize=fast_dumps,
+            response_class=FastJsonResponse,
         )
     return _KeptSession(session)
 
@@ -295,7 +320,7 @@ def remembered_additional_events(self: tracker_store.SQLTrackerStore, session: A
 
 _rasa_sql_retrieve_latest = tracker_store.SQLTrackerStore.retrieve
 _rasa_sql_save = tracker_store.SQLTrackerStore.save
-CACHE_SIZE = 1000  # conversations kept per store: at most a few tens of MB
+CACHE_SIZE = 256  # conversations kept per store (those of the last minutes): tens of MB
 CACHE_MAX_AGE_S = 300.0  # a cached tracker is read from the database again at least this often
 READ_AT = "_welbevinden_read_at"  # attribute on a tracker: when cached_retrieve read it from the database
 
@@ -378,6 +403,43 @@ async def caching_save(self: tracker_store.SQLTrackerStore, tracker: Any) -> Non
     logger.debug("Tracker saved")
 
 
+# -- rule_text --------------------------------------------------------------------------------
+
+_rasa_find_action_from_rules = RulePolicy._find_action_from_rules
+TEXT_RULES = "_welbevinden_text_can_match"  # attribute on a RulePolicy: whether text states can match a rule
+
+
+def text_can_match(policy: RulePolicy) -> bool:
+    """Whether any rule could match the states of a message read as text instead of its intent.
+
+    Such states end in ``prev_action: action_listen`` with a user part that has text and no
+    intent; a rule key matches only when its last state is part of that. So no rule can, when
+    every rule's last state names its previous action, and each that follows action_listen
+    names an intent (end-to-end rules, with text, do not).
+    """
+    found = getattr(policy, TEXT_RULES, None)
+    if found is None:
+        found = False
+        for lookup in (policy.lookup.get(RULES, {}), policy.lookup.get(RULES_FOR_LOOP_UNHAPPY_PATH, {})):
+            for key in lookup:
+                last = policy._rule_key_to_state(key)[-1]
+                previous = (last.get("prev_action") or {}).get("action_name")
+                user = last.get("user") or {}
+                if previous is None or (previous == ACTION_LISTEN_NAME and "intent" not in user):
+                    found = True
+        setattr(policy, TEXT_RULES, found)
+    return found
+
+
+def intent_rules_only(
+    self: RulePolicy, tracker: Any, domain: Any, use_text_for_last_user_input: bool
+) -> tuple[str | None, str | None, bool]:
+    """Drop-in for ``RulePolicy._find_action_from_rules``: no search by text when no rule can match it."""
+    if use_text_for_last_user_input and not text_can_match(self):
+        return None, None, False  # what Rasa returns when it does not search by text
+    return _rasa_find_action_from_rules(self, tracker, domain, use_text_for_last_user_input)
+
+
 # -- the registry -----------------------------------------------------------------------------
 
 
@@ -431,6 +493,8 @@ PATCHES: tuple[Patch, ...] = (
     Patch("tracker_cache", tracker_store.SQLTrackerStore, "retrieve", "self, sender_id",
           _rasa_sql_retrieve_latest, cached_retrieve),
     Patch("tracker_cache", tracker_store.SQLTrackerStore, "save", "self, tracker", _rasa_sql_save, caching_save),
+    Patch("rule_text", RulePolicy, "_find_action_from_rules", "self, tracker, domain, use_text_for_last_user_input",
+          _rasa_find_action_from_rules, intent_rules_only),
 )  # fmt: skip
 NAMES = tuple(dict.fromkeys(p.name for p in PATCHES))  # a speed-up may replace more than one function
 

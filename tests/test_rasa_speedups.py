@@ -182,6 +182,7 @@ def test_action_session_is_kept_per_loop_and_endpoint():
         a, b = EndpointConfig("http://127.0.0.1:1/webhook"), EndpointConfig("http://127.0.0.1:2/webhook")
         async with a.session() as s1, a.session() as s2, b.session() as s3:
             assert s1 is s2 and s1 is not s3
+            assert s1._response_class is rasa_speedups.FastJsonResponse
         assert not s1.closed  # kept open for the next request
         for s in (s1, s3):
             await s.close()
@@ -443,3 +444,80 @@ def test_tracker_cache_does_not_keep_a_new_session(stores):
     asyncio.run(a.save(tracker))
     fresh = asyncio.run(a.retrieve("s"))
     assert fresh is not tracker and [e.text for e in fresh.events if e.type_name == "user"] == ["nieuwe sessie"]
+
+
+# -- rule_text ----------------------------------------------------------------------------------
+
+
+class _Rules:
+    """The part of a RulePolicy that ``text_can_match`` reads: its lookup of rule keys."""
+
+    def __init__(self, *keys: list[dict]) -> None:
+        import json
+
+        self.lookup = {"rules": {json.dumps(k): "utter_x" for k in keys}, "rules_for_loop_unhappy_path": {}}
+
+    _rule_key_to_state = staticmethod(__import__("json").loads)
+
+
+LISTEN = {"action_name": "action_listen"}
+
+
+def test_no_rule_matches_a_message_by_text_when_every_rule_after_listening_names_an_intent():
+    intent_rules = _Rules(
+        [{"prev_action": LISTEN, "user": {"intent": "kennis"}}],
+        [{"prev_action": LISTEN, "user": {"intent": "greet"}}, {"prev_action": {"action_name": "utter_greet"}}],
+    )
+    assert rasa_speedups.text_can_match(intent_rules) is False
+
+
+@pytest.mark.parametrize(
+    "last_state",
+    [
+        {"prev_action": LISTEN, "user": {"text": "hallo"}},  # an end-to-end rule
+        {"prev_action": LISTEN},  # listening, no user part: matches whatever was said
+        {"active_loop": {"name": "checkin_form"}},  # no previous action at all
+    ],
+)
+def test_a_rule_that_could_match_by_text_keeps_rasas_search(last_state):
+    assert rasa_speedups.text_can_match(_Rules([last_state])) is True
+
+
+def test_rule_text_skips_only_the_search_by_text(monkeypatch):
+    from rasa.core.policies.rule_policy import RulePolicy
+
+    calls = []
+    monkeypatch.setattr(
+        rasa_speedups, "_rasa_find_action_from_rules", lambda *a: calls.append(a[-1]) or ("x", "k", False)
+    )
+    rasa_speedups.install()
+    policy = _Rules([{"prev_action": LISTEN, "user": {"intent": "kennis"}}])
+    assert RulePolicy._find_action_from_rules(policy, "tracker", "domain", True) == (None, None, False)
+    assert RulePolicy._find_action_from_rules(policy, "tracker", "domain", False) == ("x", "k", False)
+    texty = _Rules([{"prev_action": LISTEN, "user": {"text": "hallo"}}])
+    assert RulePolicy._find_action_from_rules(texty, "tracker", "domain", True) == ("x", "k", False)
+    assert calls == [False, True]
+
+
+def test_our_trained_rules_can_be_matched_by_intent_only():
+    """The rules of the trained model are all written on intents: rule_text applies to them."""
+    from pathlib import Path
+
+    from rasa.core.agent import Agent
+    from rasa.core.policies.rule_policy import RulePolicy
+
+    model = Path(__file__).resolve().parent.parent / "models" / "current.tar.gz"
+    if not model.exists():
+        pytest.skip("no trained model: run `make train`")
+    nodes = Agent.load(str(model)).processor.graph_runner._instantiated_nodes.values()
+    (policy,) = [n._component for n in nodes if isinstance(getattr(n, "_component", None), RulePolicy)]
+    assert len(policy.lookup["rules"]) > 50
+    assert rasa_speedups.text_can_match(policy) is False
+
+
+def test_action_server_replies_are_decoded_with_orjson_and_json_as_fallback():
+    assert rasa_speedups.fast_loads('{"events": [], "responses": [{"text": "één"}]}') == {
+        "events": [],
+        "responses": [{"text": "één"}],
+    }
+    assert rasa_speedups.fast_loads('{"x": NaN}')["x"] != 0  # json's reading of what orjson refuses

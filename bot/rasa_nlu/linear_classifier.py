@@ -61,6 +61,11 @@ class LinearIntentClassifier(GraphComponent):
             # over all 40 topics, and those little bits must not add up to a confident knowledge answer.
             "topic_spread_cap": 2.0,
             "random_seed": 42,
+            # Features (words, character n-grams) found in fewer training examples than this are left
+            # out of the fit (their weight is 0): one that occurs once cannot generalise, and they are
+            # about half of all columns, so the solver's memory (L-BFGS keeps 20 vectors of classes x
+            # features) halves with them (training peak, docs/BENCHMARKS.md).
+            "min_feature_examples": 2,
         }
 
     def __init__(
@@ -159,9 +164,15 @@ class LinearIntentClassifier(GraphComponent):
             random_state=self.config["random_seed"],
             class_weight="balanced",
         )
-        self.model.fit(self.features(examples), [self.label(m) for m in examples])
+        matrix = self.features(examples)
+        # examples per column: each example has at most one entry in a column
+        kept = np.flatnonzero(np.diff(matrix.tocsc().indptr) >= self.config["min_feature_examples"])
+        self.model.fit(matrix[:, kept], [self.label(m) for m in examples])
         if len(self.model.classes_) < 3:  # two labels: a binary model, whose coef_ has one row
             raise ValueError(f"{type(self).__name__} needs at least three intents, found {len(self.model.classes_)}")
+        coef = np.zeros((self.model.coef_.shape[0], matrix.shape[1]))
+        coef[:, kept] = self.model.coef_
+        self.model.coef_, self.model.n_features_in_ = coef, matrix.shape[1]  # as if fitted on every column
         self._weights, self._bias = self._prepared(self.model)
         self.persist()
         return self._resource
