@@ -272,9 +272,14 @@ async def test_first_knowledge_answer_asks_for_feedback_the_next_one_does_not(ba
 
 
 async def test_the_asked_question_has_buttons_with_the_topic(backend):
-    [response] = domain()["responses"]["utter_feedback_vraag"]
-    payloads = [b["payload"] for b in response["buttons"]]
-    assert payloads == ['/feedback_goed{{"onderwerp":"{onderwerp}"}}', '/feedback_slecht{{"onderwerp":"{onderwerp}"}}']
+    dutch, english = domain()["responses"]["utter_feedback_vraag"]  # Dutch, and English for the language slot
+    assert english["condition"] == [{"type": "slot", "name": "language", "value": "en"}]
+    for response in (dutch, english):
+        payloads = [b["payload"] for b in response["buttons"]]
+        assert payloads == [
+            '/feedback_goed{{"onderwerp":"{onderwerp}"}}',
+            '/feedback_slecht{{"onderwerp":"{onderwerp}"}}',
+        ]
 
 
 def feedback_tracker(intent: str, topic: str | None, team_code: str, **slots: Any) -> Tracker:

@@ -115,8 +115,11 @@ async def test_a_crisis_message_is_answered_at_once_while_the_server_is_busy():
     )
     crisis = channels[crisis_at]
     assert said(crisis) == crisis_texts()["nl"]
-    assert crisis.times[0] - started < 0.1  # sent before Rasa even started on it
-    assert rasa.started_crisis is None or rasa.started_crisis - started > 1.0
+    # sent at once, before Rasa even started on it (which is more than a second later)
+    assert crisis.times[0] - started < 1.0
+    assert rasa.started_crisis is None or (
+        rasa.started_crisis - started > 1.0 and crisis.times[0] < rasa.started_crisis
+    )
     assert all(m["text"] != failure_text() for m in crisis.messages)
     # Everyone else waited too long and got the failure text: the load was real.
     others = [c for i, c in enumerate(channels) if i != crisis_at]
