@@ -40,9 +40,11 @@ CHANGES = [
     "`rule_text` (RulePolicy's second search per message, by text for end-to-end rules, skipped when no "
     "trained rule can match by text). A cached task plan of Rasa's graph runner (`graph_plan`) did not pay "
     "in the A/B and was taken out again.",
-    "- **The spaCy stand-in without tok2vec, SpacyFeaturizer out of the pipeline** (`bot/nlp_model.py`, "
-    "`config.yml`): Rasa's SpacyFeaturizer reads only word vectors, which neither the stand-in nor "
-    "nl_core_news_sm has; the stand-in's untrained tok2vec was half of every parse and fed nothing.",
+    "- **The spaCy stand-in without tok2vec; SpacyFeaturizer and LexicalSyntacticFeaturizer out of the "
+    "pipeline** (`bot/nlp_model.py`, `config.yml`): Rasa's SpacyFeaturizer reads only word vectors, which "
+    "neither the stand-in nor nl_core_news_sm has, so the stand-in's untrained tok2vec was half of every "
+    "parse and fed nothing; LexicalSyntacticFeaturizer makes per-token features for entity extraction, "
+    "which our classifier (sentence features) does not read.",
     "- **The classifier fits only features found in 2+ training examples** (`min_feature_examples`): L-BFGS "
     "keeps 20 vectors of classes × features, 500 MB with every character n-gram; training's peak fell "
     "from 1.6 to 1.4 GB, held-out macro-F1 from 0.970 to 0.968.",
