@@ -14,11 +14,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions.common import BackendAction, member_ref
 from actions.forms import AnswerFormValidation, FormTexts
 from bot.services import checkin
-from bot.services.catalogue import ENGLISH, Tool, dimension_labels, language_of
+from bot.services.catalogue import Tool, dimension_labels
 from bot.storage.db import describe_error
 from bot.text.answers import Answer, Kind, parse_score, parse_yes_no
 from bot.text.plain import markdown_literal
-from bot.vocabulary import DIMENSIONS
+from bot.vocabulary import DIMENSIONS, in_language
 
 logger = logging.getLogger(__name__)
 
@@ -87,11 +87,10 @@ class ActionCheckinReset(BackendAction):
 
 def format_tools(tools: list[Tool], language: str | None = None) -> str:
     """A markdown list of tools in the conversation's ``language``; in English a link says its page is Dutch."""
-    english = language_of(language) == ENGLISH
     lines = []
     for tool in tools:
         name = f"[{tool.name_in(language)}]({tool.url})" if tool.url else tool.name_in(language)
-        note = " (in Dutch)" if english and tool.url else ""
+        note = in_language(language, "", " (in Dutch)") if tool.url else ""
         lines.append(f"- **{name}**{note}: {tool.description_in(language)}")
     return "\n".join(lines)
 

@@ -8,7 +8,8 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import BackendAction
-from bot.services.catalogue import ENGLISH, intent_labels, language_of, topic_labels
+from bot.services.catalogue import intent_labels, topic_labels
+from bot.text.domain import text_in
 
 MAX_CANDIDATES = 3
 
@@ -37,17 +38,6 @@ def candidate_buttons(message: dict[str, Any], language: str | None = None) -> l
     return buttons[:MAX_CANDIDATES]
 
 
-def response_text(domain: dict[str, Any], name: str, language: str | None) -> str:
-    """The text of a plain domain response in ``language``: its English variation for "en", else the Dutch one."""
-
-    def english(variation: dict[str, Any]) -> bool:
-        return any(c.get("name") == "language" and c.get("value") == ENGLISH for c in variation.get("condition") or [])
-
-    variations = domain["responses"][name]
-    wanted = [v for v in variations if english(v)] if language_of(language) == ENGLISH else []
-    return (wanted or [v for v in variations if not v.get("condition")])[0]["text"]
-
-
 class ActionDefaultAskAffirmation(BackendAction):
     """First stage of the two-stage fallback: "Bedoel je ...?" with the top candidates."""
 
@@ -63,7 +53,7 @@ class ActionDefaultAskAffirmation(BackendAction):
             dispatcher.utter_message(response="utter_ask_rephrase")
             return []
         # "Iets anders" sends out_of_scope, which Rasa's two-stage fallback reads as "no".
-        other = response_text(domain, "utter_affirmation_none", language)
+        other = text_in("utter_affirmation_none", language)
         buttons.append({"title": other, "payload": "/out_of_scope"})
         dispatcher.utter_message(response="utter_ask_affirmation", buttons=buttons)
         return []

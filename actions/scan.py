@@ -14,11 +14,10 @@ from actions.checkin import format_tools
 from actions.common import BackendAction, metadata_value
 from actions.forms import AnswerFormValidation, FormTexts
 from bot.services import scan
-from bot.services.catalogue import ENGLISH, language_of
 from bot.storage.db import describe_error
 from bot.text.answers import Answer, parse_level
 from bot.text.plain import markdown_literal
-from bot.vocabulary import SCAN_ITEMS
+from bot.vocabulary import SCAN_ITEMS, in_language
 
 logger = logging.getLogger(__name__)
 
@@ -34,8 +33,7 @@ def reset_events() -> list[dict[str, Any]]:
 
 def chat_date(value: Any, language: str | None = None) -> str:
     """The date as the chat says it: "3 november 2026", or "3 November 2026" in an English conversation."""
-    months = MONTHS_EN if language_of(language) == ENGLISH else MONTHS
-    return f"{value.day} {months[value.month - 1]} {value.year}"
+    return f"{value.day} {in_language(language, MONTHS, MONTHS_EN)[value.month - 1]} {value.year}"
 
 
 class ValidateFundamentScanForm(AnswerFormValidation):

@@ -27,11 +27,9 @@ import logging
 import sys
 import uuid
 from collections.abc import Awaitable, Callable
-from functools import cache, lru_cache
-from pathlib import Path
+from functools import lru_cache
 from typing import Any
 
-import yaml
 from rasa.core.channels.channel import OutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
 from rasa.core.channels.socketio import SocketIOInput
@@ -48,14 +46,14 @@ from bot.settings import (
     validate_production,
 )
 from bot.text.crisis import CRISIS, ZORG_ANDER, crisis_tier
+from bot.text.domain import domain_texts
+from bot.vocabulary import DUTCH, ENGLISH
 
 logger = logging.getLogger(__name__)
 
 FAILURE_RESPONSE = "utter_action_failed"
 #: The answer sent first, by help tier (domain/crisis.yml).
 FIRST_RESPONSES = {CRISIS: "utter_crisis", ZORG_ANDER: "utter_zorg_ander"}
-DOMAIN_DIR = Path(__file__).resolve().parent.parent / "domain"
-DUTCH, ENGLISH = "nl", "en"
 
 
 def rasa_api_problems(argv: list[str]) -> list[str]:
@@ -95,34 +93,6 @@ def start_up(argv: list[str] | None = None) -> Settings:
     if settings.rasa_speedups:
         rasa_speedups.install(settings.rasa_speedups_off)
     return settings
-
-
-def _variation_language(condition: Any) -> str | None:
-    """The language a response variation is for: Dutch without a condition, else the ``language`` slot's value."""
-    if not condition:
-        return DUTCH
-    if isinstance(condition, list) and len(condition) == 1 and isinstance(condition[0], dict):
-        only = condition[0]
-        if only.get("type") == "slot" and only.get("name") == "language":
-            return only.get("value")
-    return None  # a variation for another condition is not a language's text
-
-
-@cache
-def domain_texts(name: str) -> dict[str, str]:
-    """A response's text per language ("nl", and "en" when it has one), read once from domain/."""
-    for path in sorted(DOMAIN_DIR.rglob("*.yml")):
-        responses = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("responses") or {}
-        if name in responses:
-            texts: dict[str, str] = {}
-            for variation in responses[name]:
-                language = _variation_language(variation.get("condition"))
-                if language and "text" in variation:
-                    texts.setdefault(language, variation["text"])
-            if DUTCH not in texts:
-                raise LookupError(f"{name} in {path} has no variation without a condition")
-            return texts
-    raise LookupError(f"{name} is not defined in {DOMAIN_DIR}")
 
 
 def failure_text() -> str:

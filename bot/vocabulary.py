@@ -1,4 +1,4 @@
-"""The vocabulary every layer shares: check-in dimensions, scan items and levels, ISO weeks.
+"""The vocabulary every layer shares: check-in dimensions, scan items and levels, ISO weeks, languages.
 
 Storage, text parsing, services, actions and the web app import these names from here and
 nowhere else, so a new dimension or scan item is added in one place (plus a migration).
@@ -8,6 +8,21 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from typing import NamedTuple
+
+#: The languages the bot speaks, as the ``language`` slot holds them; Dutch is the default.
+DUTCH, ENGLISH = "nl", "en"
+LANGUAGES = (DUTCH, ENGLISH)
+
+
+def language_of(value: object) -> str:
+    """The language for a ``language`` slot value: English for "en", Dutch for anything else (unset too)."""
+    return ENGLISH if value == ENGLISH else DUTCH
+
+
+def in_language(language: object, dutch: str, english: str) -> str:
+    """``english`` in an English conversation (``language`` slot "en"), else ``dutch``."""
+    return english if language_of(language) == ENGLISH else dutch
+
 
 #: The check-in dimensions, in the order they are asked (see docs/CHECKIN.md).
 DIMENSIONS = ("energie", "werkdruk", "verbinding", "waardering", "plezier")

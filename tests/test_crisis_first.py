@@ -22,12 +22,12 @@ from sanic import Sanic
 from bot.rasa_channels import (
     GuardedRestInput,
     GuardedSocketIOInput,
-    domain_texts,
     failure_text,
     guarded,
     prepare_first_answers,
 )
 from bot.text.crisis import crisis_tier, is_crisis
+from bot.text.domain import domain_texts
 from tests.servers import free_port
 
 ROOT = Path(__file__).resolve().parent.parent

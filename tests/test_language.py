@@ -13,6 +13,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from bot import vocabulary
 from bot.rasa_nlu.language import (
     DEFAULT,
     DUTCH,
@@ -22,7 +23,6 @@ from bot.rasa_nlu.language import (
     current_language,
     detect,
 )
-from bot.services import catalogue
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -202,11 +202,12 @@ def test_exactly_one_language_is_chosen_for_every_response(rasa_domain):
                 assert len(english) <= len(dutch), (name, combo)
 
 
-def test_the_catalogue_uses_the_slots_language_codes():
-    """actions/ pass the ``language`` slot to bot/services/catalogue.py: the same codes, Dutch the default."""
-    assert (catalogue.DUTCH, catalogue.ENGLISH) == (DUTCH, ENGLISH) and DEFAULT == DUTCH
-    assert catalogue.language_of(ENGLISH) == ENGLISH
-    assert catalogue.language_of(DUTCH) == catalogue.language_of(None) == DUTCH
+def test_the_actions_read_the_slots_language_codes():
+    """actions/ pass the ``language`` slot to bot/vocabulary.py's language_of: the same codes, Dutch the default."""
+    assert (vocabulary.DUTCH, vocabulary.ENGLISH) == (DUTCH, ENGLISH) and DEFAULT == DUTCH
+    assert vocabulary.language_of(ENGLISH) == ENGLISH
+    assert vocabulary.language_of(DUTCH) == vocabulary.language_of(None) == vocabulary.language_of("fr") == DUTCH
+    assert vocabulary.in_language(ENGLISH, "ja", "yes") == "yes" and vocabulary.in_language(None, "ja", "yes") == "ja"
 
 
 MAIN_RESPONSES = [

@@ -30,8 +30,8 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-DUTCH = "nl"
-ENGLISH = "en"
+from bot.vocabulary import DUTCH, ENGLISH, language_of
+
 DEFAULT = DUTCH
 LANGUAGE_ENTITY = "language"
 LANGUAGE_SLOT = "language"
@@ -106,8 +106,7 @@ def detect(text: str | None, detector: LanguageDetector) -> str | None:
 
 def current_language(tracker: DialogueStateTracker | None) -> str:
     """The slot's value; an empty tracker (NLU-only parsing, conversation tests) is Dutch."""
-    value = tracker.slots[LANGUAGE_SLOT].value if tracker and LANGUAGE_SLOT in tracker.slots else None
-    return value if value in (DUTCH, ENGLISH) else DEFAULT
+    return language_of(tracker.slots[LANGUAGE_SLOT].value if tracker and LANGUAGE_SLOT in tracker.slots else None)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)

@@ -15,12 +15,9 @@ from pathlib import Path
 
 import yaml
 
-from bot.vocabulary import DIMENSIONS, LEVELS
+from bot.vocabulary import DIMENSIONS, DUTCH, LANGUAGES, LEVELS, in_language, language_of
 
 CATALOGUE_DIR = Path(__file__).resolve().parent.parent / "catalogue"
-DUTCH = "nl"
-ENGLISH = "en"
-LANGUAGES = (DUTCH, ENGLISH)
 AUDIENCES = ("leraar", "team", "leiding")
 #: Scores at or below this are a point of attention; at or above STRONG a strength.
 LOW = 2
@@ -42,22 +39,17 @@ class Tool:
 
     def name_in(self, language: str | None) -> str:
         """The name to show in a conversation in ``language`` (the ``language`` slot)."""
-        return self.naam_en if language_of(language) == ENGLISH else self.naam
+        return in_language(language, self.naam, self.naam_en)
 
     def description_in(self, language: str | None) -> str:
         """The one-line description to show in a conversation in ``language``."""
-        return self.beschrijving_en if language_of(language) == ENGLISH else self.beschrijving
+        return in_language(language, self.beschrijving, self.beschrijving_en)
 
     @property
     def url(self) -> str | None:
         if not self.link:
             return None
         return self.link if self.link.startswith("http") else f"https://{self.link}"
-
-
-def language_of(value: object) -> str:
-    """The catalogue language for a ``language`` slot value: English for "en", else Dutch (the default)."""
-    return ENGLISH if value == ENGLISH else DUTCH
 
 
 def required_text(item: dict, key: str, where: str) -> str:

@@ -15,11 +15,11 @@ from pathlib import Path
 import yaml
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from bot.services.catalogue import CATALOGUE_DIR, ENGLISH, Tool, language_of, load_tools, required_text
+from bot.services.catalogue import CATALOGUE_DIR, Tool, load_tools, required_text
 from bot.storage.models import utcnow
 from bot.storage.repositories import scan_answers
 from bot.storage.unit_of_work import UnitOfWork
-from bot.vocabulary import KAN_BETER, ONTBREEKT, SCAN_ELEMENTS, SCAN_ITEMS, SCAN_LAYERS, STAAT_GOED
+from bot.vocabulary import KAN_BETER, ONTBREEKT, SCAN_ELEMENTS, SCAN_ITEMS, SCAN_LAYERS, STAAT_GOED, in_language
 
 Answers = dict[str, "int | None"]
 
@@ -46,11 +46,11 @@ class Element:
 
     def label_in(self, language: str | None) -> str:
         """The short name to show in a conversation in ``language`` (the ``language`` slot)."""
-        return self.label_en if language_of(language) == ENGLISH else self.label
+        return in_language(language, self.label, self.label_en)
 
     def sterk_in(self, language: str | None) -> str:
         """The compliment to show in a conversation in ``language``."""
-        return self.sterk_en if language_of(language) == ENGLISH else self.sterk
+        return in_language(language, self.sterk, self.sterk_en)
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ class WorkOn:
         return LEVEL_WORDS[self.level]
 
     def level_word_in(self, language: str | None) -> str:
-        return (LEVEL_WORDS_EN if language_of(language) == ENGLISH else LEVEL_WORDS)[self.level]
+        return in_language(language, LEVEL_WORDS[self.level], LEVEL_WORDS_EN[self.level])
 
 
 @dataclass(frozen=True)
