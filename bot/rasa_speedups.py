@@ -3,9 +3,8 @@
 Each one was found by profiling a Rasa process under load with py-spy and is measured as an
 A/B in every ``make bench`` run (docs/BENCHMARKS.md, "ours without <name>"); one that did
 not pay there was taken out again (``graph_plan``, a cached task plan of Rasa's graph runner).
-Each replaces
-one Rasa function (``PATCHES``) and is installed only when that function is the one it was written
-for: Rasa 3.6 and the same signature. Otherwise it switches itself off with a warning and Rasa
+Each replaces one or two Rasa functions (``PATCHES``) and is installed only when they are the ones
+it was written for: Rasa 3.6 and the same signature. Otherwise it switches itself off with a warning and Rasa
 runs that part as shipped. ``RASA_SPEEDUPS=0`` switches all off, ``RASA_SPEEDUPS_OFF=a,b``
 some (the A/B of the benchmark, and a kill switch after an upgrade).
 
@@ -330,7 +329,6 @@ class _Cached:
     tracker: Any
     events: int  # len(tracker.events) when it was saved: more means changed and not saved
     stored: tuple[int, int | None]  # (rows, highest id) of the conversation in the database then
-    read_at: float  # when it was last read from the database (monotonic)
 
 
 _trackers: OrderedDict[tuple[int, str], _Cached] = OrderedDict()
@@ -351,7 +349,7 @@ async def cached_retrieve(self: tracker_store.SQLTrackerStore, sender_id: str) -
     key = (id(self), sender_id)
     cached = _trackers.pop(key, None)
     if cached is not None and len(cached.tracker.events) == cached.events:
-        if time.monotonic() - cached.read_at < CACHE_MAX_AGE_S:
+        if time.monotonic() - getattr(cached.tracker, READ_AT) < CACHE_MAX_AGE_S:
             with self.session_scope() as session:
                 unchanged = _stored_rows(self, session, sender_id) == cached.stored
             if unchanged:
@@ -397,7 +395,7 @@ async def caching_save(self: tracker_store.SQLTrackerStore, tracker: Any) -> Non
         read_at = time.monotonic()
     if read_at is not None and not new_session and self.max_event_history is None:
         setattr(tracker, READ_AT, read_at)
-        _trackers[key] = _Cached(tracker, len(tracker.events), stored, read_at)
+        _trackers[key] = _Cached(tracker, len(tracker.events), stored)
         while len(_trackers) > CACHE_SIZE:
             _trackers.popitem(last=False)
     logger.debug("Tracker saved")
@@ -417,16 +415,16 @@ def text_can_match(policy: RulePolicy) -> bool:
     every rule's last state names its previous action, and each that follows action_listen
     names an intent (end-to-end rules, with text, do not).
     """
+
+    def could_match(key: str) -> bool:
+        last = policy._rule_key_to_state(key)[-1]
+        previous = (last.get("prev_action") or {}).get("action_name")
+        return previous is None or (previous == ACTION_LISTEN_NAME and "intent" not in (last.get("user") or {}))
+
     found = getattr(policy, TEXT_RULES, None)
     if found is None:
-        found = False
-        for lookup in (policy.lookup.get(RULES, {}), policy.lookup.get(RULES_FOR_LOOP_UNHAPPY_PATH, {})):
-            for key in lookup:
-                last = policy._rule_key_to_state(key)[-1]
-                previous = (last.get("prev_action") or {}).get("action_name")
-                user = last.get("user") or {}
-                if previous is None or (previous == ACTION_LISTEN_NAME and "intent" not in user):
-                    found = True
+        keys = [*policy.lookup.get(RULES, {}), *policy.lookup.get(RULES_FOR_LOOP_UNHAPPY_PATH, {})]
+        found = any(could_match(key) for key in keys)
         setattr(policy, TEXT_RULES, found)
     return found
 
