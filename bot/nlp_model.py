@@ -148,12 +148,12 @@ def ensure_model(download: bool = True) -> str:
     if download and try_download():
         print(f"[model] installed {MODEL_NAME} {MODEL_VERSION}.", flush=True)
         return "real"
-    if kind == "standin" and installed_version() == STANDIN_VERSION:
-        print(f"[model] WARNING: {MODEL_NAME} could not be downloaded; keeping the stand-in.", flush=True)
-        return kind
     if kind == "standin":
-        print(f"[model] rebuilding the stand-in for {MODEL_NAME} (version {STANDIN_VERSION}) ...", flush=True)
-        install_pipeline_package(MODEL_NAME, STANDIN_VERSION, standin=True)
+        if installed_version() == STANDIN_VERSION:
+            print(f"[model] WARNING: {MODEL_NAME} could not be downloaded; keeping the stand-in.", flush=True)
+        else:
+            print(f"[model] rebuilding the stand-in for {MODEL_NAME} (version {STANDIN_VERSION}) ...", flush=True)
+            install_pipeline_package(MODEL_NAME, STANDIN_VERSION, standin=True)
         return kind
     print(
         f"[model] WARNING: {MODEL_NAME} could not be downloaded (no internet?). Building a stand-in "
