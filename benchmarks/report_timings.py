@@ -78,14 +78,16 @@ def latency_section(plan: Plan, r: LatencyResult) -> list[str]:
                   "shared part (tracker store, policies, action server, Sanic) as cheap for it as for us, so "
                   "what separates the two is its two TensorFlow calls against our parse; the profile under "
                   "\"Where the time goes\" shows what the rest of our message costs.")  # fmt: skip
-    for users in plan.user_levels:
-        if r.ratios.get((SHIPPED, users)):
-            x = median(r.ratios[(SHIPPED, users)])
-            verdict = "**met**" if x >= GOAL_RATIO else "**NOT met**"
-            md.append(f"- Throughput ≥ {GOAL_RATIO:.0f}× the default pipeline on Rasa as shipped (`RASA_SPEEDUPS=0`: "
-                      f"a `rasa init` bot) at {users} users (saturation): {verdict}"
-                      f" (ours/{SHIPPED} {x:.2f}×). The goal above compares pipelines alone: there the default "
-                      "pipeline runs with our speed-ups of Rasa too.")  # fmt: skip
+    shipped = [u for u in plan.user_levels if r.ratios.get((SHIPPED, u))]
+    for users in shipped:
+        x = median(r.ratios[(SHIPPED, users)])
+        verdict = "**met**" if x >= GOAL_RATIO else "**NOT met**"
+        md.append(f"- Throughput ≥ {GOAL_RATIO:.0f}× the default pipeline on Rasa as shipped (`RASA_SPEEDUPS=0`: "
+                  f"a `rasa init` bot) at {users} users (saturation): {verdict} "
+                  f"(ours/{SHIPPED} {x:.2f}×).")  # fmt: skip
+    if shipped:
+        md.append("- The goals above without \"as shipped\" compare pipelines alone: there the default pipeline "
+                  "runs with our speed-ups of Rasa too.")  # fmt: skip
     md += ab_section(r, AB_RUNS, PLAIN, CONTROL)
     for name, (exact, problems) in r.verified.items():
         shown = f"; problems: {problems[:3]}" if problems else "."
