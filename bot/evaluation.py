@@ -44,6 +44,7 @@ CATEGORIES: tuple[tuple[str, str], ...] = (
     ("tier 1: crisis", "`crisis` (answered with 113)"),
     ("tier 2: zorg_ander", "`zorg_ander` (worried about someone else)"),
     ("tier 3: steun", "`steun` (distress, not acute)"),
+    ("tier 3: steun_ander", "`steun_ander` (someone else's distress, not acute)"),
     ("help: mens_spreken", "`mens_spreken` (asks for a person)"),
     ("English", "examples the bot's language detector reads as English, any label"),
     ("out-of-scope", "`out_of_scope`"),
@@ -55,6 +56,7 @@ LABEL_CATEGORIES = {
     "tier 1: crisis": lambda label: label == "crisis",
     "tier 2: zorg_ander": lambda label: label == "zorg_ander",
     "tier 3: steun": lambda label: label == "steun",
+    "tier 3: steun_ander": lambda label: label == "steun_ander",
     "help: mens_spreken": lambda label: label == "mens_spreken",
     "out-of-scope": lambda label: label == "out_of_scope",
     "language switch": lambda label: label.startswith("taal_"),
@@ -193,8 +195,9 @@ def score_categories(predictions: list[Prediction], english: set[str]) -> dict[s
 
 
 def steun_answered_with_113(predictions: list[Prediction]) -> list[str]:
-    """Tier-3 (steun) examples the model reads as crisis: the bot would answer them with 113."""
-    return [p.text for p in predictions if p.target == "steun" and p.predicted == "crisis"]
+    """Tier-3 examples (steun, steun_ander) read as a suicide tier: the bot would answer them with 113."""
+    tier_3, with_113 = {"steun", "steun_ander"}, {"crisis", "zorg_ander"}
+    return [p.text for p in predictions if p.target in tier_3 and p.predicted in with_113]
 
 
 @dataclass(frozen=True)
@@ -250,7 +253,7 @@ def render_categories(ours: PipelineResult, default: PipelineResult | None, defa
         "",
         "Both held-out sets together (`tests/nlu_heldout.yml` and `tests/nlu_heldout_moments.yml`; "
         "the second was written apart from the training data and is never copied into `data/`). "
-        f"Target: macro-F1 ≥ {TARGET_MACRO_F1} in every category, and no tier-3 (steun) message "
+        f"Target: macro-F1 ≥ {TARGET_MACRO_F1} in every category, and no tier-3 (steun, steun_ander) message "
         "answered with 113.",
         "",
         "Categories: a label category (follow-up, the tiers, mens_spreken, out-of-scope, language switch) "
@@ -275,7 +278,7 @@ def render_categories(ours: PipelineResult, default: PipelineResult | None, defa
             mark = "" if s and s.macro_f1 >= TARGET_MACRO_F1 else " ✗"
             row += f" **{s.macro_f1:.3f}**{mark} | {s.accuracy:.3f} |" if s else " – | – |"
         lines.append(row)
-    row = "| tier 3 answered with 113 | steun predicted as crisis (target 0) | – |"
+    row = "| tier 3 answered with 113 | steun or steun_ander predicted as crisis or zorg_ander (target 0) | – |"
     row += "".join(f" **{len(r.steun_as_crisis)}** | |" for r in pipelines)
     lines.append(row)
     below = [name for name, s in ours.categories.items() if s.macro_f1 < TARGET_MACRO_F1]
@@ -284,7 +287,7 @@ def render_categories(ours: PipelineResult, default: PipelineResult | None, defa
               + (f" (below {TARGET_MACRO_F1}: {', '.join(below)})." if below else "."), ""]  # fmt: skip
     for r in pipelines:
         if r.steun_as_crisis:
-            lines += [f"Tier-3 (steun) examples {r.name} answers with 113:", ""]
+            lines += [f"Tier-3 examples {r.name} answers with 113:", ""]
             lines += [f"- {t}" for t in r.steun_as_crisis] + [""]
     for r in pipelines:
         lines += [f"Most frequent confusions of {r.name} in `tests/nlu_heldout_moments.yml`:", ""]

@@ -67,7 +67,8 @@ def test_the_report_shows_both_pipelines_side_by_side() -> None:
     heldout = [x for x in PREDICTIONS if x.source == HELD_OUT.name]
     text = render(score(heldout), len(heldout), "standin", ours, default, "note")
     assert "| category | holds | n | ours macro-F1 | ours accuracy | default macro-F1 | default accuracy |" in text
-    assert "| tier 3 answered with 113 | steun predicted as crisis (target 0) | – | **1** | | **0** | |" in text
+    holds = "steun or steun_ander predicted as crisis or zorg_ander (target 0)"
+    assert f"| tier 3 answered with 113 | {holds} | – | **1** | | **0** | |" in text
     assert "## Most frequent confusions" in text
     assert "## Per label" in text
     assert "Category targets for our pipeline NOT met" in text

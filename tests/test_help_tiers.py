@@ -189,6 +189,48 @@ def test_distress_is_tagged_with_its_theme_where_the_word_is(text, theme):
     assert text[tagged["start"] : tagged["end"]].strip() == text[tagged["start"] : tagged["end"]] != ""
 
 
+@pytest.mark.parametrize(("text", "model"), [
+    ("mijn collega zit er helemaal doorheen en ik weet niet hoe ik haar moet helpen", "kennis"),
+    ("Ik maak me zorgen om mijn duocollega, ze huilt bijna elke pauze", "crisis"),
+    ("mijn teamleider zit al weken thuis met een burn-out", "zorg_ander"),
+    ("my colleague is exhausted and I don't know how to help her", "thanks"),
+    ("een leerling van mij slaapt slecht en is steeds gespannen", "zorg_ander"),  # no words about suicide
+    ("mijn collega is overspannen, hoe kan ik hem steunen?", "out_of_scope"),
+    ("my co-teacher cries in the staff room most days", "goodbye"),
+])  # fmt: skip
+def test_someone_elses_distress_gets_how_to_be_there_for_them(text, model):
+    message = guarded(text, model)
+    assert message.get("intent") == {"name": "steun_ander", "confidence": 1.0}
+    assert entity(message, "steun_thema") is None  # the empathic sentence is for the writer's own distress
+
+
+@pytest.mark.parametrize(("text", "model"), [
+    ("een collega kleineert me steeds in het bijzijn van anderen", "zorg_ander"),
+    ("door mijn collega slaap ik slecht", "out_of_scope"),
+    ("sinds mijn duo weg is ben ik zo moe", "crisis"),
+    ("mijn collega is overspannen en nu ben ik ook doodmoe", "zorg_ander"),
+    ("er is een conflict met mijn duocollega en ik weet niet hoe ik verder moet", "crisis"),
+    ("a colleague keeps bullying me", "goodbye"),
+])  # fmt: skip
+def test_the_writers_own_distress_stays_theirs_whoever_caused_it(text, model):
+    assert guarded(text, model).get("intent")["name"] == "steun"
+
+
+@pytest.mark.parametrize("model", ["steun", "steun_ander"])
+def test_between_the_two_faces_of_the_third_tier_the_model_decides(model):
+    """Whose distress it is needs grammar ("ik schiet uit tegen mijn partner door de spanning")."""
+    assert guarded("ik schiet uit tegen mijn partner door de spanning", model).get("intent")["name"] == model
+
+
+def test_a_knowledge_guess_on_someone_elses_distress_stays():
+    assert guarded("hoe herken je een burn-out bij een collega?", "kennis").get("intent")["name"] == "kennis"
+
+
+def test_someone_else_who_talks_about_suicide_stays_tier_two():
+    text = "mijn collega is al weken uitgeput en zei gisteren dat ze niet meer wil leven"
+    assert guarded(text, "steun_ander").get("intent")["name"] == "zorg_ander"
+
+
 def test_distress_without_a_theme_word_has_no_entity():
     """The slot then falls back to "algemeen" (its from_intent mapping, domain/steun.yml)."""
     assert entity(guarded("ik heb het heel zwaar op het moment", "steun"), "steun_thema") is None
@@ -271,7 +313,8 @@ def test_every_near_domain_theme_has_a_dutch_and_an_english_answer_that_says_i_d
 
 def test_distress_answers_never_mention_113():
     responses = yaml.safe_load((ROOT / "domain" / "steun.yml").read_text(encoding="utf-8"))["responses"]
-    for name in ("utter_steun_erkenning", "utter_steun_routes", "utter_steun_tool", "utter_steun_checkin"):
+    names = ("utter_steun_erkenning", "utter_steun_routes", "utter_steun_tool", "utter_steun_checkin")
+    for name in (*names, "utter_steun_ander", "utter_steun_ander_zelf"):
         assert all("113" not in v["text"] and "112" not in v["text"] for v in responses[name]), name
 
 

@@ -64,6 +64,19 @@ def test_worry_about_a_colleague_says_what_to_do(stack):
     assert "Vraag het rechtstreeks" in reply and "113" in reply and "112" in reply
 
 
+def test_a_colleagues_distress_gets_how_to_be_there_for_her_and_the_schools_contacts(stack, teacher):
+    text = "mijn duocollega loopt al weken op haar tandvlees en huilt na de les, wat kan ik doen?"
+    reply = texts(say(stack, "steun-12", text, member=teacher))
+    assert reply.startswith("Fijn dat je omkijkt naar je collega.")
+    assert all(route in reply for route in ROUTES) and r"06\-12345678" in reply
+    assert "vergeet jezelf niet" in reply and "113" not in reply and "112" not in reply
+
+
+def test_a_colleagues_distress_in_english_is_answered_in_english(stack):
+    reply = texts(say(stack, "steun-13", "my colleague seems completely burnt out, how can I support her?"))
+    assert reply.startswith("It is good that you are looking out for your colleague.") and "113" not in reply
+
+
 def test_an_indirect_english_crisis_gets_113_in_english(stack):
     reply = texts(say(stack, "steun-4", "I don't see the point of going on"))
     assert "Are you thinking about suicide?" in reply and "0800-0113" in reply and "112" in reply

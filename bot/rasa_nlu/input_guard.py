@@ -16,7 +16,15 @@
 5. A knowledge answer, out-of-scope reply or small-talk guess for a message in which the
    writer speaks of their own distress ("ik lig wakker van mijn werk", "mijn buik draait
    om als ik aan maandag denk"; bot.text.themes.is_own_distress) becomes ``steun``.
-6. Themes for the answer (bot.text.themes), as entities that Rasa maps to slots in the
+6. The third tier has two faces: the writer's own distress (``steun``) and a colleague's
+   or a pupil's ("mijn collega zit er helemaal doorheen": ``steun_ander``, how to be there
+   for them). The model tells them apart; where this component forces the tier (points 2
+   and 5) it reads whose distress it is (bot.text.themes.distress_owner). An out-of-scope
+   or small-talk guess on a distress word of which that says whose it is ("a colleague
+   keeps bullying me", "mijn collega huilt elke dag") becomes the tier too; a knowledge
+   guess needs the writer's own state (point 5): "hoe herken je een burn-out bij een
+   collega?" is a question about the topic.
+7. Themes for the answer (bot.text.themes), as entities that Rasa maps to slots in the
    same process: ``steun_thema`` on a ``steun`` message (which empathic sentence),
    ``buiten_bereik`` on an ``out_of_scope`` message (where to go instead).
 """
@@ -33,12 +41,13 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.text.crisis import CRISIS, ZORG_ANDER, crisis_tier
-from bot.text.themes import Found, is_own_distress, near_domain_theme, steun_theme
+from bot.text.crisis import CRISIS, OTHER, UNKNOWN, ZORG_ANDER, crisis_tier
+from bot.text.themes import Found, distress_owner, is_own_distress, near_domain_theme, steun_theme
 
 CRISIS_INTENT = CRISIS
 ZORG_ANDER_INTENT = ZORG_ANDER
 STEUN_INTENT = "steun"
+STEUN_ANDER_INTENT = "steun_ander"
 OUT_OF_SCOPE_INTENT = "out_of_scope"
 EMPTY_INTENT = "leeg_bericht"
 #: Entities this component adds (domain/steun.yml, domain/fallback.yml map them to slots).
@@ -103,6 +112,11 @@ class InputGuard(GraphComponent):
         others = [e for e in message.get(ENTITIES) or [] if e.get("entity") != entity]
         message.set(ENTITIES, [*others, tagged], add_to_output=True)
 
+    @staticmethod
+    def _whose_distress(text: str) -> str:
+        """``steun_ander`` when the distress words are about someone else, else ``steun`` (point 6)."""
+        return STEUN_ANDER_INTENT if distress_owner(text) == OTHER else STEUN_INTENT
+
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             text = message.get(TEXT) or ""
@@ -113,11 +127,13 @@ class InputGuard(GraphComponent):
             elif is_empty(text):
                 self._force(message, EMPTY_INTENT)
             elif intent in UNSUPPORTED_TIERS and steun_theme(text) is not None:
-                self._force(message, STEUN_INTENT)
+                self._force(message, self._whose_distress(text))
             elif intent in KNOWLEDGE_GUESSES and near_domain_theme(text, strong_only=True) is not None:
                 self._force(message, OUT_OF_SCOPE_INTENT)
             elif intent in DISTRESS_GUESSES and is_own_distress(text):
-                self._force(message, STEUN_INTENT)
+                self._force(message, self._whose_distress(text))
+            elif intent in DISTRESS_GUESSES - {"kennis"} and distress_owner(text) != UNKNOWN:
+                self._force(message, self._whose_distress(text))  # a knowledge guess may be a general question
             intent = (message.get(INTENT) or {}).get("name")
             if intent == STEUN_INTENT:
                 self._tag(message, STEUN_ENTITY, steun_theme(text))

@@ -36,16 +36,21 @@ HERE = Path(__file__).resolve().parent
 PATTERNS_FILE = HERE / "crisis_patterns.txt"
 OTHER_PATTERNS_FILE = HERE / "zorg_ander_patterns.txt"
 
-#: The writer: subject and object pronouns, Dutch and English (not "mijn": "mijn collega" is someone else).
+#: The writer: subject and object pronouns, Dutch and English (not "mijn": "mijn collega" is
+#: someone else, nor "van mij": "een leerling van mij" is a pupil).
 FIRST_PERSON = re.compile(
-    r"\b(ik|ikke|me|mij|mezelf|mijzelf|mzelf|i|i'm|im|i've|ive|i'd|i'll|myself)\b|\b(mijn|m'n|mn|my)\s+(eigen\s+)?(leven|life)\b"
+    r"\b(ik|ikke|mezelf|mijzelf|mzelf|i|i'm|im|i've|ive|i'd|i'll|myself)\b|(?<!van )\b(me|mij)\b"
+    r"|\b(mijn|m'n|mn|my)\s+(eigen\s+)?(leven|life)\b"
 )
 #: Someone else: third-person pronouns and the people a school employee worries about.
 OTHER_PERSON = re.compile(
     r"\b(hij|zij|ze|hem|haar|zichzelf|zich|hen|hun"
     r"|he|she|him|her|his|hers|himself|herself|they|them|their|themselves"
-    r"|collega'?s?|leerlingen?|studenten?|cursisten?|kinderen|kind|zoon|dochter|vriend(in)?|partner|iemand|teamlid"
+    r"|collega'?s?|leerling(en)?|student(en|e)?|cursist(en|e)?|kinderen|kind|zoon|dochter|vriend(in)?|partner|iemand|teamlid"
     r"|mentorleerling|leerkracht|docent(e|en)?|juf|meester|klasgenoot|broer|zus|moeder|vader"
+    r"|teamleider|leidinggevende|directeur|directrice|duo-?collega|duo|stagiaire?|conci[eë]rge|onderwijsassistente?"
+    r"|teamgeno(o|ot|ten)|manager|boss|co-?teacher|principal|trainee|head\s?teacher|head\s+of\s+(department|year)"
+    r"|(teaching\s+)?assistant|caretaker|student\s+teacher|line\s+manager|colega'?s?"
     r"|colleagues?|co-?workers?|students?|pupils?|child|kids?|son|daughter|friends?|someone|somebody|teachers?)\b"
 )
 #: Where a sentence ends: a person word across it does not say whose a match is.
@@ -61,7 +66,8 @@ BUT_NOW = re.compile(
     r"|af\s+en\s+toe|now|sometimes|lately|recently)\b"
 )
 
-_SELF, _OTHER, _UNKNOWN = "self", "other", "unknown"
+#: Whose words: the writer, someone else, or not said.
+SELF, OTHER, UNKNOWN = "self", "other", "unknown"
 
 
 def _load(path: Path) -> tuple[re.Pattern[str], ...]:
@@ -86,24 +92,32 @@ def _normalise(text: str) -> str:
 
 def _nearest_person(before: str, after: str) -> str:
     """Whose words these are: the last person word before them, else the first one after."""
-    marks = [(m.end(), _SELF) for m in FIRST_PERSON.finditer(before)]
-    marks += [(m.end(), _OTHER) for m in OTHER_PERSON.finditer(before)]
+    marks = [(m.end(), SELF) for m in FIRST_PERSON.finditer(before)]
+    marks += [(m.end(), OTHER) for m in OTHER_PERSON.finditer(before)]
     if marks:
         return max(marks)[1]
-    marks = [(m.start(), _SELF) for m in FIRST_PERSON.finditer(after)]
-    marks += [(m.start(), _OTHER) for m in OTHER_PERSON.finditer(after)]
-    return min(marks)[1] if marks else _UNKNOWN
+    marks = [(m.start(), SELF) for m in FIRST_PERSON.finditer(after)]
+    marks += [(m.start(), OTHER) for m in OTHER_PERSON.finditer(after)]
+    return min(marks)[1] if marks else UNKNOWN
+
+
+def span_owner(text: str, start: int, end: int, look_after: bool = True) -> str:
+    """Whose the words ``text[start:end]`` of a lower-cased text are: ``SELF``, ``OTHER`` or ``UNKNOWN``.
+
+    A person word inside them makes them the writer's; otherwise the nearest person word
+    before them in their sentence, else (with ``look_after``) the first one after them.
+    """
+    if FIRST_PERSON.search(text[start:end]):
+        return SELF
+    starts = [m.end() for m in SENTENCE_END.finditer(text, 0, start)]
+    sentence_end = SENTENCE_END.search(text, end)
+    sentence_start = starts[-1] if starts else 0
+    after = text[end : sentence_end.start() if sentence_end else len(text)] if look_after else ""
+    return _nearest_person(text[sentence_start:start], after)
 
 
 def _owner(text: str, match: re.Match[str]) -> str:
-    span = match.group(0)
-    if FIRST_PERSON.search(span):
-        return _SELF
-    starts = [m.end() for m in SENTENCE_END.finditer(text, 0, match.start())]
-    end = SENTENCE_END.search(text, match.end())
-    sentence_start = starts[-1] if starts else 0
-    sentence_end = end.start() if end else len(text)
-    return _nearest_person(text[sentence_start : match.start()], text[match.end() : sentence_end])
+    return span_owner(text, match.start(), match.end())
 
 
 def _denied(text: str, match: re.Match[str]) -> bool:
@@ -135,9 +149,9 @@ def crisis_tier(text: str | None) -> str | None:
             owner = _owner(norm, match)
             # One word ("zelfmoord", "suïcidaal") says what about, not whose: weaker evidence.
             single_word = " " not in match.group(0).strip()
-            if owner == _SELF and not single_word:
+            if owner == SELF and not single_word:
                 strong_self = True
-            elif owner == _OTHER:
+            elif owner == OTHER:
                 other = True
             else:
                 weak = True

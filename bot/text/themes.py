@@ -16,9 +16,14 @@ from pathlib import Path
 
 import yaml
 
+from bot.text.crisis import OTHER, SELF, UNKNOWN, span_owner
+
 THEMES_FILE = Path(__file__).resolve().parent.parent / "catalogue" / "themas.yml"
 #: The slot value when no theme's words match (domain/steun.yml, domain/fallback.yml).
 GENERAL = "algemeen"
+#: The writer right after a distress word, as its object or as the subject after the verb
+#: ("een collega kleineert *me*", "daardoor slaap *ik* slecht", "keeps bullying *me*").
+WRITER_AFTER = re.compile(r"\w*\s+((tegen|naar|aan|op|to|at|on)\s+)?(me|mij|mezelf|myself|ik)\b")
 
 
 @dataclass(frozen=True)
@@ -117,6 +122,31 @@ def is_own_distress(text: str | None) -> bool:
     norm = normalise(text[:5000])
     own = any(p.search(norm) for p in _catalogue()["steun_eigen"])  # type: ignore[union-attr]
     return own and any(not t.only_in_steun and any(p.search(norm) for p in t.words) for t in steun_themes())
+
+
+def distress_owner(text: str | None) -> str:
+    """Whose distress a message speaks of: ``SELF``, ``OTHER`` or ``UNKNOWN`` (no distress word).
+
+    Each distress word (any theme) is read with the nearest person word before it in its
+    sentence (bot.text.crisis.span_owner) or the writer right after it; a person word after
+    it says too little ("een conflict met mijn duocollega" is the writer's conflict). One
+    word about the writer is enough for ``SELF``: "mijn collega is overspannen en ik ben
+    doodmoe" is the writer's distress too. ``OTHER`` only when every distress word is about
+    someone else ("mijn collega huilt elke dag", "I'm worried about my colleague, she's
+    exhausted").
+    """
+    if not text or text.startswith("/"):
+        return UNKNOWN
+    norm = normalise(text[:5000])
+    owners = set()
+    for theme in steun_themes():
+        for pattern in theme.words:
+            for match in pattern.finditer(norm):
+                writer_after = WRITER_AFTER.match(norm, match.end())
+                owners.add(SELF if writer_after else span_owner(norm, match.start(), match.end(), look_after=False))
+    if SELF in owners:
+        return SELF
+    return OTHER if OTHER in owners else UNKNOWN
 
 
 def theme_tool(theme: str | None) -> str | None:
