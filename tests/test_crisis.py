@@ -40,6 +40,25 @@ def test_ordinary_stress_is_not_a_crisis():
 
 
 @pytest.mark.parametrize(
+    "text,tier",
+    [
+        ("mijn duo zei gisteren: ik wil er niet meer zijn. wat moet ik doen?", "zorg_ander"),
+        ('hij appte me: "ik maak er een eind aan"', "zorg_ander"),
+        ("a student texted me 'i want to kill myself'", "zorg_ander"),
+        ("ik zei tegen mezelf: ik wil niet meer leven", "crisis"),
+        ("mijn moeder zei: je ziet er moe uit. ik wil dood", "crisis"),  # the quote ended
+        ("mijn collega zei dat het goed ging, maar ik wil dood", "crisis"),  # no quote
+    ],
+)
+def test_someone_elses_words_quoted_are_theirs(text, tier):
+    assert crisis_tier(text) == tier
+
+
+def test_wounds_on_a_pupils_arms_typed_without_diaeresis_are_worry():
+    assert crisis_tier("een meisje uit mijn klas heeft sneeen in haar armen") == "zorg_ander"
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "ik zie het niet meer zitten",

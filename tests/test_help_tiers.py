@@ -15,8 +15,15 @@ from rasa.shared.nlu.training_data.message import Message
 
 from bot.rasa_nlu.input_guard import InputGuard
 from bot.services.catalogue import load_tools
-from bot.text.crisis import CRISIS, ZORG_ANDER, crisis_tier, is_crisis, is_worry_about_other
-from bot.text.themes import GENERAL, near_domain_theme, near_domain_themes, steun_theme, steun_themes
+from bot.text.crisis import CRISIS, SELF, ZORG_ANDER, crisis_tier, is_crisis, is_worry_about_other
+from bot.text.themes import (
+    GENERAL,
+    distress_owner,
+    near_domain_theme,
+    near_domain_themes,
+    steun_theme,
+    steun_themes,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -120,6 +127,13 @@ def test_no_distress_training_example_gets_113():
     assert [e for e in examples if crisis_tier(e) is not None] == []
 
 
+def test_no_training_example_of_someone_elses_distress_gets_113_or_is_read_as_the_writers():
+    """The guard turns a steun_ander guess on the writer's own words into steun: never one it learned."""
+    examples = _examples(ROOT / "data" / "nlu" / "steun_ander.yml", "steun_ander")
+    assert len(examples) >= 80
+    assert [e for e in examples if crisis_tier(e) is not None or distress_owner(e) == SELF] == []
+
+
 def test_english_crisis_training_examples_are_caught():
     examples = [
         e for e in _examples(ROOT / "data" / "nlu" / "crisis.yml", "crisis") if e.isascii() and " i" in f" {e.lower()}"
@@ -216,10 +230,27 @@ def test_the_writers_own_distress_stays_theirs_whoever_caused_it(text, model):
     assert guarded(text, model).get("intent")["name"] == "steun"
 
 
-@pytest.mark.parametrize("model", ["steun", "steun_ander"])
-def test_between_the_two_faces_of_the_third_tier_the_model_decides(model):
-    """Whose distress it is needs grammar ("ik schiet uit tegen mijn partner door de spanning")."""
-    assert guarded("ik schiet uit tegen mijn partner door de spanning", model).get("intent")["name"] == model
+@pytest.mark.parametrize("text", [
+    "die nieuwe collega maakt me zo onzeker dat ik bijna ga huilen voor de les",
+    "sinds mijn collega met burn-out thuis zit ben ik zo moe",
+])  # fmt: skip
+def test_a_guess_of_someone_elses_distress_on_the_writers_own_words_is_theirs(text):
+    assert guarded(text, "steun_ander").get("intent")["name"] == "steun"
+
+
+@pytest.mark.parametrize("text", [
+    "ik ben bang dat mijn collega een burn-out krijgt",
+    "I'm afraid my colleague is heading for a breakdown",
+    "mijn teamgenoot heeft het zwaar, ze zegt dat ze het niet meer trekt met haar klas",
+])  # fmt: skip
+def test_worry_about_someone_elses_state_is_theirs(text):
+    assert guarded(text, "steun_ander").get("intent")["name"] == "steun_ander"
+    assert guarded(text, "zorg_ander").get("intent")["name"] == "steun_ander"
+
+
+def test_a_steun_guess_about_someone_else_stays():
+    """Whose distress it is needs grammar here: the writer is the one who snaps at the partner."""
+    assert guarded("ik schiet uit tegen mijn partner door de spanning", "steun").get("intent")["name"] == "steun"
 
 
 def test_a_knowledge_guess_on_someone_elses_distress_stays():
@@ -233,7 +264,7 @@ def test_someone_else_who_talks_about_suicide_stays_tier_two():
 
 def test_distress_without_a_theme_word_has_no_entity():
     """The slot then falls back to "algemeen" (its from_intent mapping, domain/steun.yml)."""
-    assert entity(guarded("ik heb het heel zwaar op het moment", "steun"), "steun_thema") is None
+    assert entity(guarded("het valt me allemaal niet mee op het moment", "steun"), "steun_thema") is None
 
 
 @pytest.mark.parametrize(("text", "theme"), [

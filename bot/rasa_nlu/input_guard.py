@@ -19,7 +19,11 @@
 6. The third tier has two faces: the writer's own distress (``steun``) and a colleague's
    or a pupil's ("mijn collega zit er helemaal doorheen": ``steun_ander``, how to be there
    for them). The model tells them apart; where this component forces the tier (points 2
-   and 5) it reads whose distress it is (bot.text.themes.distress_owner). An out-of-scope
+   and 5) it reads whose distress it is (bot.text.themes.distress_owner), and a
+   ``steun_ander`` guess on words that are the writer's own ("die collega maakt me zo
+   onzeker dat ik bijna ga huilen") becomes ``steun``: the writer is the one to help first.
+   The other way round needs grammar ("ik schiet uit tegen mijn partner door de spanning"
+   is the writer's), so a ``steun`` guess stays. An out-of-scope
    or small-talk guess on a distress word of which that says whose it is ("a colleague
    keeps bullying me", "mijn collega huilt elke dag") becomes the tier too; a knowledge
    guess needs the writer's own state (point 5): "hoe herken je een burn-out bij een
@@ -41,7 +45,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.text.crisis import CRISIS, OTHER, UNKNOWN, ZORG_ANDER, crisis_tier
+from bot.text.crisis import CRISIS, OTHER, SELF, UNKNOWN, ZORG_ANDER, crisis_tier
 from bot.text.themes import Found, distress_owner, is_own_distress, near_domain_theme, steun_theme
 
 CRISIS_INTENT = CRISIS
@@ -134,6 +138,8 @@ class InputGuard(GraphComponent):
                 self._force(message, self._whose_distress(text))
             elif intent in DISTRESS_GUESSES - {"kennis"} and distress_owner(text) != UNKNOWN:
                 self._force(message, self._whose_distress(text))  # a knowledge guess may be a general question
+            elif intent == STEUN_ANDER_INTENT and distress_owner(text) == SELF:
+                self._force(message, STEUN_INTENT)
             intent = (message.get(INTENT) or {}).get("name")
             if intent == STEUN_INTENT:
                 self._tag(message, STEUN_ENTITY, steun_theme(text))

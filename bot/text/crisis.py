@@ -66,6 +66,12 @@ BUT_NOW = re.compile(
     r"|af\s+en\s+toe|now|sometimes|lately|recently)\b"
 )
 
+#: Someone's words quoted, a match among them: "mijn duo zei gisteren: *ik wil er niet meer
+#: zijn*", "a student texted me 'i want to die'". The "ik" inside is the speaker's.
+QUOTED_AFTER = re.compile(
+    r"\b(zei|zegt|zeggen|zeiden|appte|appt|appten|schreef|schrijft|mailde|vertelde|vertelt|riep|fluisterde"
+    r"|said|says|told\s+me|texted|wrote|messaged|whispered)\b[^.!?\n]{0,25}?[:'\"“‘„]\s*['\"“‘„]?[^.!?\n:'\"“”‘’„]{0,40}$"
+)
 #: Whose words: the writer, someone else, or not said.
 SELF, OTHER, UNKNOWN = "self", "other", "unknown"
 
@@ -117,6 +123,9 @@ def span_owner(text: str, start: int, end: int, look_after: bool = True) -> str:
 
 
 def _owner(text: str, match: re.Match[str]) -> str:
+    quoted = QUOTED_AFTER.search(text, 0, match.start())
+    if quoted and span_owner(text, quoted.start(), quoted.start(), look_after=False) == OTHER:
+        return OTHER  # someone else's words, quoted
     return span_owner(text, match.start(), match.end())
 
 

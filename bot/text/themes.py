@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.text.crisis import OTHER, SELF, UNKNOWN, span_owner
+from bot.text.crisis import OTHER, OTHER_PERSON, SELF, UNKNOWN, span_owner
 
 THEMES_FILE = Path(__file__).resolve().parent.parent / "catalogue" / "themas.yml"
 #: The slot value when no theme's words match (domain/steun.yml, domain/fallback.yml).
@@ -24,6 +24,11 @@ GENERAL = "algemeen"
 #: The writer right after a distress word, as its object or as the subject after the verb
 #: ("een collega kleineert *me*", "daardoor slaap *ik* slecht", "keeps bullying *me*").
 WRITER_AFTER = re.compile(r"\w*\s+((tegen|naar|aan|op|to|at|on)\s+)?(me|mij|mezelf|myself|ik)\b")
+#: Someone else right after a distress word: the worry is about their state ("ik ben *bang dat
+#: mijn collega* ...", "I'm *afraid my colleague* ...", "I feel bad *for her*"); not "bang voor".
+ABOUT_SOMEONE_AFTER = re.compile(
+    r"\w*\s+((dat|that|om|over|about|for)\s+)?((mijn|m.n|mn|onze|een|de|die|my|our|a|the)\s+)?" + OTHER_PERSON.pattern
+)
 
 
 @dataclass(frozen=True)
@@ -129,7 +134,8 @@ def distress_owner(text: str | None) -> str:
 
     Each distress word (any theme) is read with the nearest person word before it in its
     sentence (bot.text.crisis.span_owner) or the writer right after it; a person word after
-    it says too little ("een conflict met mijn duocollega" is the writer's conflict). One
+    it says too little ("een conflict met mijn duocollega" is the writer's conflict), unless
+    it says whose state the worry is about ("ik ben bang dat mijn collega ..."). One
     word about the writer is enough for ``SELF``: "mijn collega is overspannen en ik ben
     doodmoe" is the writer's distress too. ``OTHER`` only when every distress word is about
     someone else ("mijn collega huilt elke dag", "I'm worried about my colleague, she's
@@ -142,6 +148,8 @@ def distress_owner(text: str | None) -> str:
     for theme in steun_themes():
         for pattern in theme.words:
             for match in pattern.finditer(norm):
+                if ABOUT_SOMEONE_AFTER.match(norm, match.end()):
+                    continue  # the next words say whose state it is
                 writer_after = WRITER_AFTER.match(norm, match.end())
                 owners.add(SELF if writer_after else span_owner(norm, match.start(), match.end(), look_after=False))
     if SELF in owners:
