@@ -17,17 +17,13 @@
    writer speaks of their own distress ("ik lig wakker van mijn werk", "mijn buik draait
    om als ik aan maandag denk"; bot.text.themes.is_own_distress) becomes ``steun``.
 6. The third tier has two faces: the writer's own distress (``steun``) and a colleague's
-   or a pupil's ("mijn collega zit er helemaal doorheen": ``steun_ander``, how to be there
-   for them). The model tells them apart; where this component forces the tier (points 2
-   and 5) it reads whose distress it is (bot.text.themes.distress_owner), and a
-   ``steun_ander`` guess on words that are the writer's own ("die collega maakt me zo
-   onzeker dat ik bijna ga huilen") becomes ``steun``: the writer is the one to help first.
-   The other way round needs grammar ("ik schiet uit tegen mijn partner door de spanning"
-   is the writer's), so a ``steun`` guess stays. An out-of-scope
-   or small-talk guess on a distress word of which that says whose it is ("a colleague
-   keeps bullying me", "mijn collega huilt elke dag") becomes the tier too; a knowledge
-   guess needs the writer's own state (point 5): "hoe herken je een burn-out bij een
-   collega?" is a question about the topic.
+   or a pupil's (``steun_ander``: how to be there for them). Where this component forces
+   the tier (points 2 and 5, and an out-of-scope or small-talk guess on a distress word)
+   it picks the face by whose distress it is (bot.text.themes.distress_owner). Otherwise
+   the model picks, except that a ``steun_ander`` guess on the writer's own words ("die
+   collega maakt me zo onzeker dat ik bijna ga huilen") becomes ``steun``. The reverse
+   needs grammar ("ik schiet uit tegen mijn partner door de spanning" is the writer's), and
+   a knowledge guess stays ("hoe herken je een burn-out bij een collega?").
 7. Themes for the answer (bot.text.themes), as entities that Rasa maps to slots in the
    same process: ``steun_thema`` on a ``steun`` message (which empathic sentence),
    ``buiten_bereik`` on an ``out_of_scope`` message (where to go instead).

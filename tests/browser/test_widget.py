@@ -123,6 +123,21 @@ def test_knowledge_question_gets_an_answer_with_source(stack, new_page):
 
 
 @pytest.mark.rasa
+def test_worry_about_a_colleague_gets_how_to_be_there_and_a_check_in_for_yourself(stack, new_page):
+    page, problems = new_page()
+    open_chat(page, stack.chat_url())
+
+    say(page, "mijn collega zit er helemaal doorheen en huilt na elke les, hoe kan ik haar helpen?")
+
+    expect(log(page)).to_contain_text("Fijn dat je omkijkt naar je collega")
+    expect(log(page)).to_contain_text("bedrijfsarts")
+    expect(log(page)).to_contain_text("vergeet jezelf niet")
+    assert "113" not in log(page).inner_text()
+    expect(page.get_by_role("button", name="Inchecken")).to_be_enabled()
+    assert_clean(problems)
+
+
+@pytest.mark.rasa
 def test_checkin_with_buttons(stack, new_page):
     page, problems = new_page()
     stack.as_member(page)
