@@ -398,5 +398,6 @@ def default_note() -> str:
     return (
         "The default column is Rasa's default pipeline (`benchmarks/config_default.yml`) trained on the same "
         f"data: `models/bench/default.tar.gz`, {freshness}. It has no input guard "
-        "(`bot/rasa_nlu/input_guard.py` forces crisis, zorg_ander, steun and out_of_scope by pattern in ours)."
+        "(`bot/rasa_nlu/input_guard.py` forces crisis, zorg_ander, steun, steun_ander and out_of_scope "
+        "by pattern in ours)."
     )

@@ -133,7 +133,7 @@ def test_worry_about_a_colleague_gets_how_to_be_there_and_a_check_in_for_yoursel
     expect(log(page)).to_contain_text("bedrijfsarts")
     expect(log(page)).to_contain_text("vergeet jezelf niet")
     assert "113" not in log(page).inner_text()
-    expect(page.get_by_role("button", name="Inchecken")).to_be_enabled()
+    expect(page.get_by_role("button", name="Inchecken", exact=True)).to_be_enabled()
     assert_clean(problems)
 
 
