@@ -41,6 +41,7 @@ class ValidateCheckinForm(AnswerFormValidation):
     unclear_slot = "checkin_unclear"
     offer_skip_slot = "checkin_offer_skip"
     texts = FormTexts("utter_checkin_unclear", "utter_checkin_unclear_skip", "utter_checkin_skipped_auto")
+    offers_help = True
 
     def name(self) -> str:
         return "validate_checkin_form"
@@ -64,6 +65,8 @@ class ValidateCheckinForm(AnswerFormValidation):
         if parse_score(text).kind is Kind.STOP:
             return {"consent": None, "checkin_stopped": True}
         answer = parse_yes_no(text)
+        if answer is not True and self.help_asked(dispatcher, tracker):
+            return {"consent": None, "checkin_stopped": True}  # "nee, ik ben op" is help too
         if answer is None:
             dispatcher.utter_message(response="utter_consent_unclear")
         return {"consent": answer}

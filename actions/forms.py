@@ -7,7 +7,11 @@ The check-in and the fundament-scan ask one question per slot. Each answer is pa
 * a clear answer fills the slot; "overslaan" / "weet ik niet" fills it with SKIPPED;
 * an unclear answer asks the same question again (the form re-asks with its buttons);
   the second time the ``offer_skip`` text is used, the third time the question is
-  skipped with the ``skipped_auto`` text — we never store a value the person did not give.
+  skipped with the ``skipped_auto`` text — we never store a value the person did not give;
+* in a form about the person (``offers_help``: the check-in), an unclear answer that asks
+  for help (distress, someone else's distress, "ik wil met iemand praten") gets that help
+  and ends the form like "stop": a form question is no reason to leave someone who is
+  struggling with "dat begreep ik niet".
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import BackendAction
+from actions.steun import HELP_INTENTS, utter_help
 from bot.text.answers import Answer, Kind
 
 #: Slot value for a question the person chose (or was allowed) to skip; stored as NULL.
@@ -50,6 +55,8 @@ class AnswerFormValidation(BackendAction, FormValidationAction):
     #: Optional slot that is True while the "Overslaan" button is offered.
     offer_skip_slot: str | None = None
     texts: FormTexts
+    #: Whether a message asking for help ends the form with that help (see the module docstring).
+    offers_help: bool = False
 
     def parse(self, slot: str, text: str | None) -> Answer:
         raise NotImplementedError
@@ -84,7 +91,17 @@ class AnswerFormValidation(BackendAction, FormValidationAction):
             return {slot: answer.value, **self.reset()}
         if answer.kind is Kind.SKIP:
             return {slot: SKIPPED, **self.reset()}
+        if self.help_asked(dispatcher, tracker):
+            return {slot: None, self.stopped_slot: True}
         return self.unclear(slot, dispatcher, tracker)
+
+    def help_asked(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+        """True, after giving that help, when the message that was no answer asks for help."""
+        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+        if not self.offers_help or intent not in HELP_INTENTS:
+            return False
+        utter_help(self.backend, dispatcher, tracker, intent)
+        return True
 
     def unclear(self, slot: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
         """Count an unclear answer: ask again, then offer to skip, then skip."""

@@ -16,6 +16,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import BackendAction, known_team_code
+from bot.backend import Backend
 from bot.services.catalogue import Tool, load_tools
 from bot.services.contacts import BEDRIJFSARTS, VERTROUWENSPERSOON, Contact, contacts_for_team
 from bot.text.plain import markdown_literal
@@ -31,38 +32,25 @@ CONTACT_RESPONSES = {
 }
 
 
-class SchoolContactsAction(BackendAction):
-    """Names the contacts of the conversation's school (its member's or team code's)."""
-
-    def contacts(self, tracker: Tracker) -> list[Contact]:
-        try:
-            code = known_team_code(self.backend, tracker)
-            return contacts_for_team(self.backend.uow(), code) if code else []
-        except Exception:  # noqa: BLE001 - without the database the general routes stand alone
-            logger.exception("Could not read the school's help contacts")
-            return []
-
-    def utter_contacts(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
-        found = [c for c in self.contacts(tracker) if c.details() and c.kind in CONTACT_RESPONSES]
-        if not found:
-            return
-        dispatcher.utter_message(response="utter_school_contacten")
-        for contact in found:
-            details = " · ".join(markdown_literal(value) for value in contact.details())
-            dispatcher.utter_message(response=CONTACT_RESPONSES[contact.kind], contact=details)
-
-
-class ActionSchoolContacten(SchoolContactsAction):
-    """After "I want to talk to a person": the school's own contacts, if it entered them."""
-
-    def name(self) -> str:
-        return "action_school_contacten"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        self.utter_contacts(dispatcher, tracker)
+def school_contacts(backend: Backend, tracker: Tracker) -> list[Contact]:
+    """The contacts of the conversation's school (its member's or team code's); none without the database."""
+    try:
+        code = known_team_code(backend, tracker)
+        return contacts_for_team(backend.uow(), code) if code else []
+    except Exception:  # noqa: BLE001 - without the database the general routes stand alone
+        logger.exception("Could not read the school's help contacts")
         return []
+
+
+def utter_contacts(backend: Backend, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    """Names the school's vertrouwenspersoon and bedrijfsarts, if the coordinator entered them."""
+    found = [c for c in school_contacts(backend, tracker) if c.details() and c.kind in CONTACT_RESPONSES]
+    if not found:
+        return
+    dispatcher.utter_message(response="utter_school_contacten")
+    for contact in found:
+        details = " · ".join(markdown_literal(value) for value in contact.details())
+        dispatcher.utter_message(response=CONTACT_RESPONSES[contact.kind], contact=details)
 
 
 def tool_for(theme: str | None) -> Tool | None:
@@ -71,7 +59,55 @@ def tool_for(theme: str | None) -> Tool | None:
     return next((t for t in load_tools() if t.id == (wanted or GENERAL_TOOL)), None)
 
 
-class ActionSteun(SchoolContactsAction):
+def utter_tool(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    """One tool that fits the distress theme (slot ``steun_thema``), and the check-in."""
+    tool = tool_for(tracker.get_slot("steun_thema"))
+    if tool is None:
+        dispatcher.utter_message(response="utter_steun_checkin")
+        return
+    language = tracker.get_slot("language")
+    name, description = tool.name_in(language), tool.description_in(language)
+    dispatcher.utter_message(response="utter_steun_tool", naam=name, beschrijving=description)
+
+
+def utter_help(backend: Backend, dispatcher: CollectingDispatcher, tracker: Tracker, intent: str) -> None:
+    """The whole answer of a help intent at once, as its rule gives it (data/stories/rules_steun.yml).
+
+    For the middle of a form, where the form's validation reads the message: a person who
+    answers "Doe je mee?" with "ik ben al weken uitgeput" gets help, not "kies ja of nee".
+    """
+    responses = {
+        "steun": ["utter_steun_erkenning", "utter_steun_routes"],
+        "steun_ander": ["utter_steun_ander"],
+        "mens_spreken": ["utter_mens_spreken"],
+    }[intent]
+    for response in responses:
+        dispatcher.utter_message(response=response)
+    utter_contacts(backend, dispatcher, tracker)
+    if intent == "steun":
+        utter_tool(dispatcher, tracker)
+    elif intent == "steun_ander":
+        dispatcher.utter_message(response="utter_steun_ander_zelf")
+
+
+#: The intents :func:`utter_help` answers.
+HELP_INTENTS = frozenset({"steun", "steun_ander", "mens_spreken"})
+
+
+class ActionSchoolContacten(BackendAction):
+    """After "I want to talk to a person": the school's own contacts, if it entered them."""
+
+    def name(self) -> str:
+        return "action_school_contacten"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        utter_contacts(self.backend, dispatcher, tracker)
+        return []
+
+
+class ActionSteun(BackendAction):
     """After the empathic sentence and the routes: the school's contacts, then a tool and the check-in."""
 
     def name(self) -> str:
@@ -80,12 +116,6 @@ class ActionSteun(SchoolContactsAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        self.utter_contacts(dispatcher, tracker)
-        tool = tool_for(tracker.get_slot("steun_thema"))
-        if tool is None:
-            dispatcher.utter_message(response="utter_steun_checkin")
-        else:
-            language = tracker.get_slot("language")
-            name, description = tool.name_in(language), tool.description_in(language)
-            dispatcher.utter_message(response="utter_steun_tool", naam=name, beschrijving=description)
+        utter_contacts(self.backend, dispatcher, tracker)
+        utter_tool(dispatcher, tracker)
         return []

@@ -174,6 +174,39 @@ async def test_stop_ends_the_form_without_more_questions(backend, me):
     assert form_ends(slots)
 
 
+def asking_help(link: Link, slot: str, text: str, intent: str) -> Tracker:
+    """A message the model read as a help intent, typed while the form asks ``slot``."""
+    slots = {"requested_slot": slot, "consent": None if slot == "consent" else True}
+    return make_tracker(text, slots, intent=intent, extracted={slot: text}, link=link)
+
+
+@pytest.mark.parametrize(
+    ("slot", "text", "intent", "help_responses"),
+    [
+        ("consent", "ik ben al weken uitgeput", "steun", ["utter_steun_erkenning", "utter_steun_routes"]),
+        ("consent", "nee, ik ben echt op", "steun", ["utter_steun_erkenning", "utter_steun_routes"]),
+        ("consent", "mijn collega zit er helemaal doorheen", "steun_ander", ["utter_steun_ander"]),
+        ("werkdruk", "ik kan niet meer, ik huil elke avond na het nakijken", "steun", ["utter_steun_erkenning"]),
+        ("plezier", "kan ik met een echt mens praten?", "mens_spreken", ["utter_mens_spreken"]),
+    ],
+)  # fmt: skip
+async def test_a_message_asking_for_help_mid_form_gets_that_help_and_ends_the_form(
+    backend, me, slot, text, intent, help_responses
+):
+    """Not "kies ja of nee" or "dat begreep ik niet" for someone who is struggling; nothing is stored."""
+    slots, responses = await run_validation(backend, asking_help(me, slot, text, intent))
+    assert responses[: len(help_responses)] == help_responses
+    assert "utter_consent_unclear" not in responses and "utter_checkin_unclear" not in responses
+    assert slots["checkin_stopped"] is True and slots[slot] is None and form_ends(slots)
+
+
+async def test_a_clear_answer_that_reads_as_distress_is_still_an_answer(backend, me):
+    slots, responses = await run_validation(backend, asking_help(me, "energie", "weinig energie", "steun"))
+    assert slots["energie"] == 2 and responses == [] and not slots.get("checkin_stopped")
+    slots, responses = await run_validation(backend, asking_help(me, "consent", "ja, al ben ik moe", "steun"))
+    assert slots["consent"] is True and responses == []
+
+
 async def test_no_consent_ends_the_form(backend, me):
     slots, _ = await run_validation(backend, answering(me, "consent", "nee"))
     assert slots["consent"] is False

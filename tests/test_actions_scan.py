@@ -55,6 +55,14 @@ async def test_answers_are_parsed_and_unclear_ones_asked_again_then_skipped(back
     assert slots["scan_stopped"] is True and slots.get("requested_slot") is None
 
 
+async def test_a_scan_answer_about_an_exhausted_team_is_asked_again_not_a_reason_to_stop(backend):
+    """The scan describes the school: only the check-in, about the person, ends with help."""
+    tracker = scan_tracker("iedereen is hier uitgeput", "scan_visie")
+    tracker.latest_message["intent"] = {"name": "steun", "confidence": 0.9}
+    slots, responses = await validate(backend, tracker)
+    assert responses == ["utter_scan_unclear"] and not slots.get("scan_stopped")
+
+
 STOPPED = "stopped"
 #: Answers whose level a person would agree on, written down independently of the parser.
 KNOWN_LEVELS: dict[str, int | str | None] = {

@@ -99,6 +99,13 @@ def test_crisis_in_the_middle_of_the_checkin_gets_113_and_ends_it(stack, teacher
     assert "Vraag 2" not in texts(say(stack, "steun-7", "4", member=teacher))
 
 
+def test_distress_instead_of_consent_gets_help_and_ends_the_checkin(stack, teacher):
+    say(stack, "steun-14", "ik wil inchecken", member=teacher)
+    reply = texts(say(stack, "steun-14", "ik ben al weken uitgeput en huil elke avond", member=teacher))
+    assert all(route in reply for route in ROUTES) and r"06\-12345678" in reply
+    assert "Kies" not in reply and "Er is niets opgeslagen" in reply and "113" not in reply
+
+
 @pytest.mark.parametrize(("start", "question"), [("ik wil inchecken", "Vraag 1 van 5"), ("fundamentscan", "1 van 12")])
 def test_worry_in_the_middle_of_a_form_says_what_to_do_and_ends_the_form(stack, teacher, start, question):
     sender = f"steun-8-{start}"
