@@ -4,7 +4,8 @@ The rules (data/stories/rules_steun.yml) first say the empathic sentence and the
 routes as plain responses; these actions add what needs the database: the school's
 vertrouwenspersoon and bedrijfsarts as the coordinator entered them (plain text, markdown
 escaped), and for ``steun`` one tool that fits the theme. Nothing is counted and no
-message text is logged.
+message text is logged. In the middle of the check-in, where no rule can speak first,
+:func:`utter_help` gives a help intent's whole answer at once (actions/forms.py).
 """
 
 from __future__ import annotations

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import pytest
+import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
 from actions import all_actions
-from actions.steun import ActionSchoolContacten, ActionSteun, tool_for
+from actions.steun import HELP_INTENTS, ActionSchoolContacten, ActionSteun, tool_for, utter_help
 from bot.backend import Backend
 from bot.services import contacts
 from bot.services.catalogue import load_tools
@@ -163,3 +165,16 @@ def test_the_responses_the_actions_use_exist_in_both_languages():
     for name in used:
         languages = {c["value"] for v in responses[name] for c in v.get("condition", []) if c["name"] == "language"}
         assert languages == {"en"} and any("condition" not in v for v in responses[name]), name
+
+
+@pytest.mark.parametrize("intent", sorted(HELP_INTENTS))
+def test_help_mid_form_says_what_the_rule_says(backend, team, intent):
+    """utter_help (the check-in's way) gives each help intent the responses of its rule, in order."""
+    rules = yaml.safe_load((Path(__file__).parent.parent / "data/stories/rules_steun.yml").read_text())["rules"]
+    [rule] = [r for r in rules if r["steps"][0].get("intent") == intent]
+    said_by_rule = [step["action"] for step in rule["steps"][1:] if step.get("action", "").startswith("utter_")]
+    dispatcher = CollectingDispatcher()
+    utter_help(backend, dispatcher, tracker(theme="slaap"), intent)
+    uttered = [m["response"] for m in dispatcher.messages]
+    assert [r for r in uttered if r in said_by_rule] == said_by_rule
+    assert ("utter_steun_tool" in uttered) is (intent == "steun")  # what action_steun adds
