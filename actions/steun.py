@@ -71,28 +71,29 @@ def utter_tool(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
     dispatcher.utter_message(response="utter_steun_tool", naam=name, beschrijving=description)
 
 
+#: What each help intent's rule says before its action (data/stories/rules_steun.yml; a test compares).
+HELP_RESPONSES = {
+    "steun": ("utter_steun_erkenning", "utter_steun_routes"),
+    "steun_ander": ("utter_steun_ander",),
+    "mens_spreken": ("utter_mens_spreken",),
+}
+#: The intents :func:`utter_help` answers.
+HELP_INTENTS = frozenset(HELP_RESPONSES)
+
+
 def utter_help(backend: Backend, dispatcher: CollectingDispatcher, tracker: Tracker, intent: str) -> None:
     """The whole answer of a help intent at once, as its rule gives it (data/stories/rules_steun.yml).
 
     For the middle of a form, where the form's validation reads the message: a person who
     answers "Doe je mee?" with "ik ben al weken uitgeput" gets help, not "kies ja of nee".
     """
-    responses = {
-        "steun": ["utter_steun_erkenning", "utter_steun_routes"],
-        "steun_ander": ["utter_steun_ander"],
-        "mens_spreken": ["utter_mens_spreken"],
-    }[intent]
-    for response in responses:
+    for response in HELP_RESPONSES[intent]:
         dispatcher.utter_message(response=response)
     utter_contacts(backend, dispatcher, tracker)
     if intent == "steun":
         utter_tool(dispatcher, tracker)
     elif intent == "steun_ander":
         dispatcher.utter_message(response="utter_steun_ander_zelf")
-
-
-#: The intents :func:`utter_help` answers.
-HELP_INTENTS = frozenset({"steun", "steun_ander", "mens_spreken"})
 
 
 class ActionSchoolContacten(BackendAction):

@@ -66,6 +66,9 @@ DISTRESS_GUESSES = frozenset(
     {"kennis", "out_of_scope", "nlu_fallback", "goodbye", "greet", "thanks", "bot_challenge", "bot_capabilities"}
     | {"vervolg_bron", "vervolg_herkomst", "vervolg_meer", "vervolg_voorbeeld", "vervolg_onderdeel"}
 )
+#: Those of them on which any distress word with a known owner is enough: not ``kennis``,
+#: which may be a general question ("hoe herken je een burn-out bij een collega?").
+SMALL_TALK_GUESSES = DISTRESS_GUESSES - {"kennis"}
 
 
 def is_empty(text: str | None) -> bool:
@@ -113,9 +116,9 @@ class InputGuard(GraphComponent):
         message.set(ENTITIES, [*others, tagged], add_to_output=True)
 
     @staticmethod
-    def _whose_distress(text: str) -> str:
+    def _face(owner: str) -> str:
         """``steun_ander`` when the distress words are about someone else, else ``steun`` (point 6)."""
-        return STEUN_ANDER_INTENT if distress_owner(text) == OTHER else STEUN_INTENT
+        return STEUN_ANDER_INTENT if owner == OTHER else STEUN_INTENT
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
@@ -127,13 +130,13 @@ class InputGuard(GraphComponent):
             elif is_empty(text):
                 self._force(message, EMPTY_INTENT)
             elif intent in UNSUPPORTED_TIERS and steun_theme(text) is not None:
-                self._force(message, self._whose_distress(text))
+                self._force(message, self._face(distress_owner(text)))
             elif intent in KNOWLEDGE_GUESSES and near_domain_theme(text, strong_only=True) is not None:
                 self._force(message, OUT_OF_SCOPE_INTENT)
             elif intent in DISTRESS_GUESSES and is_own_distress(text):
-                self._force(message, self._whose_distress(text))
-            elif intent in DISTRESS_GUESSES - {"kennis"} and distress_owner(text) != UNKNOWN:
-                self._force(message, self._whose_distress(text))  # a knowledge guess may be a general question
+                self._force(message, self._face(distress_owner(text)))
+            elif intent in SMALL_TALK_GUESSES and (owner := distress_owner(text)) != UNKNOWN:
+                self._force(message, self._face(owner))
             elif intent == STEUN_ANDER_INTENT and distress_owner(text) == SELF:
                 self._force(message, STEUN_INTENT)
             intent = (message.get(INTENT) or {}).get("name")
