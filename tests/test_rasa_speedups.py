@@ -526,3 +526,107 @@ def test_action_server_replies_are_decoded_with_orjson_and_json_as_fallback():
         "responses": [{"text": "één"}],
     }
     assert math.isnan(rasa_speedups.fast_loads('{"x": NaN}')["x"])  # json's reading of what orjson refuses
+
+
+# -- graph_runner ---------------------------------------------------------------------------------
+
+
+def _runner(needs: dict[str, dict[str, str]], calls: list[str]):
+    """A graph runner over plain nodes: each returns its name and the outputs it was given."""
+    from rasa.engine.graph import GraphComponent, GraphSchema, SchemaNode
+    from rasa.engine.runner.dask import DaskGraphRunner
+
+    def node(name: str):
+        def run(*inputs):
+            calls.append(name)
+            if name == "broken":
+                raise RuntimeError("node failed")
+            return name, [i[1] if isinstance(i, tuple) else i for i in inputs]
+
+        return run
+
+    runner = DaskGraphRunner.__new__(DaskGraphRunner)
+    schema = {name: SchemaNode(n, GraphComponent, "create", "run", {}) for name, n in needs.items()}
+    runner._graph_schema = GraphSchema(schema)
+    runner._instantiated_nodes = {name: node(name) for name in needs}
+    runner._execution_context = None
+    return runner
+
+
+DIAMOND = {
+    "tokens": {"message": "__message__"},
+    "words": {"tokens": "tokens"},
+    "chars": {"tokens": "tokens"},
+    "intent": {"words": "words", "chars": "chars", "missing": "not_a_node"},
+    "unused": {"tokens": "tokens"},
+    "broken": {"tokens": "tokens"},
+}
+
+
+@pytest.mark.parametrize(
+    ("inputs", "targets"),
+    [
+        ({"__message__": "hallo"}, ["intent"]),  # a diamond: every node once, a need that is no node as its name
+        ({"__message__": "hallo"}, ["intent", "words"]),
+        ({"words": ["w"], "__message__": "hallo"}, ["intent"]),  # an input in place of a node
+        ({"__message__": "hallo"}, ["__message__", "tokens"]),  # an input as a target
+    ],
+)
+def test_graph_runner_calls_what_dask_calls_and_returns_the_same(inputs, targets):
+    dask_calls: list[str] = []
+    ours: list[str] = []
+    expected = rasa_speedups._rasa_graph_run(_runner(DIAMOND, dask_calls), inputs, targets)
+    assert rasa_speedups.sequential_run(_runner(DIAMOND, ours), inputs, targets) == expected
+    assert sorted(ours) == sorted(dask_calls)  # the same nodes, each once (order: any the needs allow)
+    assert "unused" not in ours
+
+
+def test_graph_runner_raises_rasas_errors():
+    from rasa.engine.exceptions import GraphRunError
+
+    for run in (rasa_speedups._rasa_graph_run, rasa_speedups.sequential_run):
+        with pytest.raises(GraphRunError, match="Error running runner"):
+            run(_runner(DIAMOND, []), {"__message__": "hallo"}, ["broken"])
+        with pytest.raises(GraphRunError, match="clashes with a node name"):
+            run(_runner(DIAMOND, []), {"__message__": "tokens"}, ["intent"])
+
+
+def test_graph_runner_plans_each_set_of_targets_once():
+    calls: list[str] = []
+    runner = _runner(DIAMOND, calls)
+    for text in ("een", "twee"):
+        rasa_speedups.sequential_run(runner, {"__message__": text}, ["intent"])
+    assert list(getattr(runner, rasa_speedups.PLANS)) == [(("intent",), frozenset({"__message__"}))]
+    assert calls.count("tokens") == 2
+
+
+def test_graph_runner_parses_and_predicts_our_model_as_dask_does():
+    """On the trained model: every message's parse and the next action the same with and without it."""
+    import asyncio
+    from pathlib import Path
+
+    from rasa.core.agent import Agent
+    from rasa.core.channels import UserMessage
+    from rasa.engine.runner.dask import DaskGraphRunner
+    from rasa.shared.core.events import UserUttered
+
+    model = Path(__file__).resolve().parent.parent / "models" / "current.tar.gz"
+    if not model.exists():
+        pytest.skip("no trained model: run `make train`")
+    processor = Agent.load(str(model)).processor
+    texts = ["hoi", "wat is amplitie?", "ik wil inchecken", "4", "ik kan niet meer", "", "what is workload?"]
+
+    def outputs() -> list:
+        found = []
+        for text in texts:
+            parsed = asyncio.run(processor.parse_message(UserMessage(text)))
+            tracker = asyncio.run(processor.get_tracker(f"graph-{text}"))
+            tracker.update(UserUttered(text, parsed["intent"], parsed["entities"], parse_data=parsed))
+            prediction = processor._predict_next_with_tracker(tracker)
+            found.append((parsed, prediction.probabilities, prediction.policy_name))
+        return found
+
+    expected = outputs()
+    rasa_speedups.install({n for n in rasa_speedups.NAMES if n != "graph_runner"})
+    assert DaskGraphRunner.run is rasa_speedups.sequential_run
+    assert outputs() == expected
