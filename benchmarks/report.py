@@ -36,10 +36,13 @@ CHANGES = [
     "`action_session` (one keep-alive HTTP session to the action server, orjson for the tracker it sends "
     "and the reply), `tracker_count` (no count query before each tracker write), `tracker_cache` (the "
     "tracker store keeps the tracker it wrote and returns it after one indexed query shows the conversation's "
-    "rows unchanged, instead of reading and replaying every event; new events in one multi-row insert), "
+    "rows unchanged, instead of reading and replaying every event, also right after a session start; new "
+    "events in one multi-row insert), "
     "`rule_text` (RulePolicy's second search per message, by text for end-to-end rules, skipped when no "
-    "trained rule can match by text). A cached task plan of Rasa's graph runner (`graph_plan`) did not pay "
-    "in the A/B and was taken out again.",
+    "trained rule can match by text), `tracker_copy` (the tracker copied before each action from its state, "
+    "not by replaying all its events), `graph_runner` (the NLU and policy graphs of a message called node "
+    "after node in a fixed order, without dask's scheduler: about a tenth of the process's CPU). A cached task "
+    "plan inside dask (`graph_plan`) did not pay in the A/B and was taken out again.",
     "- **The spaCy stand-in without tok2vec; SpacyFeaturizer and LexicalSyntacticFeaturizer out of the "
     "pipeline** (`bot/nlp_model.py`, `config.yml`): Rasa's SpacyFeaturizer reads only word vectors, which "
     "neither the stand-in nor nl_core_news_sm has, so the stand-in's untrained tok2vec was half of every "

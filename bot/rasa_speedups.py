@@ -39,7 +39,8 @@ some (the A/B of the benchmark, and a kill switch after an upgrade).
   indexed query shows the database holds exactly the rows it held then (count and highest id:
   a write by another Rasa process, a purge or a deletion changes them). A tracker that changed
   without being written, or that was read from the database more than ``CACHE_MAX_AGE_S`` ago,
-  is read as Rasa reads it.
+  is read as Rasa reads it. After a session starts (every new conversation's first message) the
+  store keeps what Rasa's read would return, only that session's events, replayed in memory.
 - ``rule_text``: RulePolicy looked for a rule twice per prediction after a message, once with the
   message's text in place of its intent (for end-to-end rules) and once with its intent; each
   search builds the states of the whole conversation. Our rules are all written on intents, so
@@ -51,11 +52,17 @@ some (the A/B of the benchmark, and a kill switch after an upgrade).
   are put in one fixed dependency order once, then called one after another with the outputs
   of the nodes they need: the same calls with the same inputs, in one thread as dask's
   synchronous scheduler runs them, without the scheduling.
+- ``tracker_copy``: before running each action Rasa copies the conversation's tracker by
+  replaying every one of its events into a new tracker. Here the copy takes the tracker's state
+  as it stands (the state those events lead to): the same slots (each its own copy), events,
+  active loop and latest message, action and bot utterance, and what a replayed copy leaves
+  unset (model and assistant id, message source) unset.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import gc
 import graphlib
 import inspect
@@ -64,7 +71,7 @@ import json
 import logging
 import sqlite3
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -86,6 +93,7 @@ from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.events import SessionStarted
+from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, EndpointConfig
 from sqlalchemy import event
@@ -397,17 +405,29 @@ async def caching_save(self: tracker_store.SQLTrackerStore, tracker: Any) -> Non
         stored = _stored_rows(self, session, tracker.sender_id)
         session.commit()
     # Kept: a tracker read by cached_retrieve (the latest session, as Rasa's retrieve returns it)
-    # or one whose events are all the conversation has (a new one); not one from anywhere else,
-    # nor one that has just started a new session (Rasa's read returns only that session).
+    # or one whose events are all the conversation has (a new one); not one from anywhere else.
+    # After a session start, what is kept is what Rasa's read would return: that session only.
     read_at = getattr(tracker, READ_AT, None)
     if read_at is None and stored[0] == len(rows):
         read_at = time.monotonic()
-    if read_at is not None and not new_session and self.max_event_history is None:
+    if read_at is not None and self.max_event_history is None and self.domain is not None:
+        if new_session:
+            tracker = latest_session(self, tracker)
         setattr(tracker, READ_AT, read_at)
         _trackers[key] = _Cached(tracker, len(tracker.events), stored)
         while len(_trackers) > CACHE_SIZE:
             _trackers.popitem(last=False)
     logger.debug("Tracker saved")
+
+
+def latest_session(self: tracker_store.SQLTrackerStore, tracker: Any) -> Any:
+    """The tracker Rasa's read returns for ``tracker`` just saved: its events from the timestamp of
+    the latest session start on (``SQLTrackerStore._event_query``), replayed into a new tracker."""
+    start = max(e.timestamp for e in tracker.events if isinstance(e, SessionStarted))
+    events = [e for e in tracker.events if e.timestamp >= start]
+    latest = type(tracker).from_events(tracker.sender_id, events, self.domain.slots)
+    setattr(latest, STORED, (id(self), len(events)))  # what the database holds of that session
+    return latest
 
 
 # -- rule_text --------------------------------------------------------------------------------
@@ -491,6 +511,38 @@ def sequential_run(
     return dict(results.get(target, target) for target in run_targets)
 
 
+# -- tracker_copy -----------------------------------------------------------------------------
+
+_rasa_tracker_copy = DialogueStateTracker.copy
+
+
+def _slot_copy(slot: Any) -> Any:
+    """``copy.copy`` of a slot (a plain object), without the generic copy protocol."""
+    new = object.__new__(type(slot))
+    new.__dict__.update(slot.__dict__)
+    return new
+
+
+def state_copy(self: DialogueStateTracker) -> DialogueStateTracker:
+    """Drop-in for ``DialogueStateTracker.copy``: the state the replay of all events would give."""
+    new = object.__new__(type(self))
+    new._max_event_history = self._max_event_history
+    new.events = deque(self.events, self._max_event_history)
+    new.sender_id = self.sender_id
+    new.slots = {name: _slot_copy(slot) for name, slot in self.slots.items()}
+    new.sender_source = None
+    new.is_rule_tracker = self.is_rule_tracker
+    new._paused = self._paused
+    new.followup_action = self.followup_action
+    new.latest_action = dict(self.latest_action) if self.latest_action is not None else None
+    new.latest_message = self.latest_message
+    new.latest_bot_utterance = self.latest_bot_utterance
+    new.active_loop = dataclasses.replace(self.active_loop) if self.active_loop is not None else None
+    new.model_id = None
+    new.assistant_id = None
+    return new
+
+
 # -- the registry -----------------------------------------------------------------------------
 
 
@@ -546,6 +598,7 @@ PATCHES: tuple[Patch, ...] = (
     Patch("tracker_cache", tracker_store.SQLTrackerStore, "save", "self, tracker", _rasa_sql_save, caching_save),
     Patch("rule_text", RulePolicy, "_find_action_from_rules", "self, tracker, domain, use_text_for_last_user_input",
           _rasa_find_action_from_rules, intent_rules_only),
+    Patch("tracker_copy", DialogueStateTracker, "copy", "self", _rasa_tracker_copy, state_copy),
     Patch("graph_runner", DaskGraphRunner, "run", "self, inputs=None, targets=None", _rasa_graph_run, sequential_run),
 )  # fmt: skip
 NAMES = tuple(dict.fromkeys(p.name for p in PATCHES))  # a speed-up may replace more than one function

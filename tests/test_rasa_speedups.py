@@ -435,20 +435,31 @@ def test_tracker_cache_keeps_a_bounded_number_of_conversations(stores, monkeypat
     assert _texts(a, "one") == ["hoi"]
 
 
-def test_tracker_cache_does_not_keep_a_new_session(stores):
-    """After a session start Rasa's read returns only the new session: so does the store."""
+def test_tracker_cache_keeps_a_new_session_as_rasa_reads_it(stores):
+    """After a session start Rasa's read returns only the new session: so does the cache, without a read."""
     import asyncio
 
-    from rasa.shared.core.events import ActionExecuted, SessionStarted, UserUttered
+    from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet, UserUttered
 
-    a, _ = stores
+    a, b = stores
     tracker = _say(a, "hoi")
     tracker.update(ActionExecuted("action_session_start"))
     tracker.update(SessionStarted())
+    tracker.update(SlotSet("team", "behouden"))
+    tracker.update(ActionExecuted("action_listen"))
     tracker.update(UserUttered("nieuwe sessie"))
     asyncio.run(a.save(tracker))
-    fresh = asyncio.run(a.retrieve("s"))
-    assert fresh is not tracker and [e.text for e in fresh.events if e.type_name == "user"] == ["nieuwe sessie"]
+
+    def dump(t) -> list[dict]:
+        return [e.as_dict() for e in t.events]
+
+    read = asyncio.run(rasa_speedups._rasa_sql_retrieve_latest(b, "s"))  # Rasa's own read of the database
+    cached = asyncio.run(a.retrieve("s"))
+    assert cached is not tracker and cached is asyncio.run(a.retrieve("s"))  # kept, not read again
+    assert dump(cached) == dump(read) and cached.current_state() == read.current_state()
+    assert [e.text for e in cached.events if e.type_name == "user"] == ["nieuwe sessie"]
+    _say(a, "4")  # the next turn writes only its own events
+    assert _texts(b) == ["nieuwe sessie", "4"] and _rows(a) == len(dump(tracker)) + 2
 
 
 # -- rule_text ----------------------------------------------------------------------------------
@@ -630,3 +641,80 @@ def test_graph_runner_parses_and_predicts_our_model_as_dask_does():
     rasa_speedups.install({n for n in rasa_speedups.NAMES if n != "graph_runner"})
     assert DaskGraphRunner.run is rasa_speedups.sequential_run
     assert outputs() == expected
+
+
+# -- tracker_copy ---------------------------------------------------------------------------------
+
+
+def _varied_trackers():
+    """Trackers in the states a conversation passes through: slots of each kind, a form, its interruption."""
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import (
+        ActionExecuted,
+        ActiveLoop,
+        BotUttered,
+        FollowupAction,
+        LoopInterrupted,
+        SessionStarted,
+        SlotSet,
+        UserUttered,
+        UserUtteranceReverted,
+    )
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    domain = Domain.from_yaml(
+        "version: '3.1'\nintents: [hoi, kennis]\nslots:\n"
+        "  antwoord: {type: float, mappings: [{type: custom}]}\n"
+        "  lijst: {type: list, mappings: [{type: custom}]}\n"
+        "  taal: {type: categorical, values: [nl, en], mappings: [{type: custom}]}\n"
+        "forms:\n  checkin_form: {required_slots: [antwoord]}\n"
+    )
+    steps = [
+        ActionExecuted("action_session_start"),
+        SessionStarted(),
+        ActionExecuted("action_listen"),
+        UserUttered("hoi", {"name": "hoi", "confidence": 1.0}),
+        SlotSet("taal", "nl"),
+        ActionExecuted("checkin_form"),
+        ActiveLoop("checkin_form"),
+        BotUttered("Hoe gaat het?", {"buttons": []}),
+        ActionExecuted("action_listen"),
+        UserUttered("wat is amplitie?", {"name": "kennis", "confidence": 0.9}),
+        LoopInterrupted(True),
+        SlotSet("lijst", ["a", "b"]),
+        FollowupAction("utter_x"),
+        UserUtteranceReverted(),
+        UserUttered("4", {"name": "hoi", "confidence": 1.0}),
+        SlotSet("antwoord", 4.0),
+        ActiveLoop(None),
+    ]
+    tracker = DialogueStateTracker("s", domain.slots)
+    tracker.model_id = "model"
+    for event in steps:
+        tracker.update(event, domain)
+        yield tracker, domain
+    yield DialogueStateTracker("zonder-slots", None), domain  # Rasa's slot dict that makes any slot
+
+
+def _state(tracker) -> dict:
+    state = dict(vars(tracker))
+    state["slots"] = {name: (type(s), vars(s)) for name, s in tracker.slots.items()}
+    state["events"] = [e.as_dict() for e in tracker.events]
+    for name in ("latest_message", "latest_bot_utterance"):  # without the time a placeholder was made
+        event = getattr(tracker, name)
+        state[name] = {k: v for k, v in event.as_dict().items() if k != "timestamp"} if event else None
+    return state
+
+
+def test_tracker_copy_is_the_copy_rasas_replay_makes():
+    from rasa.shared.core.events import LoopInterrupted, SlotSet
+
+    for tracker, domain in _varied_trackers():
+        theirs, ours = rasa_speedups._rasa_tracker_copy(tracker), rasa_speedups.state_copy(tracker)
+        assert type(ours) is type(theirs) and _state(ours) == _state(theirs)
+        assert ours.past_states(domain) == theirs.past_states(domain)
+        before = _state(tracker)
+        ours.update(SlotSet("antwoord", 1.0), domain)  # a change to the copy stays in the copy
+        ours.update(LoopInterrupted(True), domain)
+        ours.slots.get("lijst") and ours.slots["lijst"].reset()
+        assert _state(tracker) == before
