@@ -657,8 +657,8 @@ def _varied_trackers():
         LoopInterrupted,
         SessionStarted,
         SlotSet,
-        UserUttered,
         UserUtteranceReverted,
+        UserUttered,
     )
     from rasa.shared.core.trackers import DialogueStateTracker
 
