@@ -94,3 +94,29 @@ def test_not_reachable_from_other_hosts(action_server):
     with socket.socket() as sock:
         sock.settimeout(2)
         assert sock.connect_ex((address, port)) != 0, f"action server answers on {address}:{port}"
+
+
+def test_every_action_that_reads_the_domain_is_sent_it():
+    """endpoints.yml turns on Rasa's selective domain: only actions marked `send_domain: true`
+    get the domain. Form validators read the form's slots from it, action_kennis_vervolg the
+    responses; every other action must do without (it gets an empty domain)."""
+    import inspect
+
+    import yaml
+    from rasa.shared.core.domain import Domain
+    from rasa_sdk import FormValidationAction
+
+    from actions import all_actions
+    from bot.settings import PROJECT_ROOT
+
+    endpoints = yaml.safe_load((PROJECT_ROOT / "endpoints.yml").read_text())
+    assert endpoints["action_endpoint"]["enable_selective_domain"] is True
+    domain = Domain.load(str(PROJECT_ROOT / "domain"))
+    sent = set(domain._actions_which_explicitly_need_domain)
+    reads = set()
+    for cls in all_actions():
+        action = cls.__new__(cls)
+        if issubclass(cls, FormValidationAction) or "domain.get(" in inspect.getsource(cls):
+            reads.add(action.name())
+    assert reads == sent
+    assert {"validate_checkin_form", "action_kennis_vervolg"} <= sent
