@@ -40,7 +40,8 @@ CHANGES = [
     "events in one multi-row insert), "
     "`rule_text` (RulePolicy's second search per message, by text for end-to-end rules, skipped when no "
     "trained rule can match by text), `tracker_copy` (the tracker copied before each action from its state, "
-    "not by replaying all its events), `graph_runner` (the NLU and policy graphs of a message called node "
+    "not by replaying all its events), `form_tracker` (a form's temporary tracker made the same way), "
+    "`graph_runner` (the NLU and policy graphs of a message called node "
     "after node in a fixed order, without dask's scheduler: about a tenth of the process's CPU). A cached task "
     "plan inside dask (`graph_plan`) did not pay in the A/B and was taken out again.",
     "- **The spaCy stand-in without tok2vec; SpacyFeaturizer and LexicalSyntacticFeaturizer out of the "

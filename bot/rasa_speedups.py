@@ -57,6 +57,11 @@ some (the A/B of the benchmark, and a kill switch after an upgrade).
   as it stands (the state those events lead to): the same slots (each its own copy), events,
   active loop and latest message, action and bot utterance, and what a replayed copy leaves
   unset (model and assistant id, message source) unset.
+- ``form_tracker``: a form builds, for its validation and for asking the next slot, a tracker by
+  replaying every event of the conversation into a new one, twice per message in a form. Here it
+  starts from a state copy (as ``tracker_copy``) and adds only the form's own events; Rasa's way is
+  kept after a restart (its tracker holds only the events since) or when the conversation's slots
+  are not the domain's.
 """
 
 from __future__ import annotations
@@ -87,12 +92,13 @@ from jsonschema import ValidationError
 from jsonschema.exceptions import best_match
 from jsonschema.validators import validator_for
 from rasa.core.actions.action import RemoteAction
+from rasa.core.actions.forms import FormAction
 from rasa.core.policies.rule_policy import RULES, RULES_FOR_LOOP_UNHAPPY_PATH, RulePolicy
 from rasa.engine.exceptions import GraphRunError
 from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.shared.constants import DOCS_BASE_URL
-from rasa.shared.core.constants import ACTION_LISTEN_NAME
-from rasa.shared.core.events import SessionStarted
+from rasa.shared.core.constants import ACTION_LISTEN_NAME, REQUESTED_SLOT
+from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, EndpointConfig
@@ -543,6 +549,39 @@ def state_copy(self: DialogueStateTracker) -> DialogueStateTracker:
     return new
 
 
+# -- form_tracker -----------------------------------------------------------------------------
+
+_rasa_form_tracker = FormAction._temporary_tracker
+
+
+def _domain_slots(tracker: DialogueStateTracker, domain: Any) -> bool:
+    """Whether the tracker's slots are the domain's: the same names, kinds and initial values."""
+    slots = tracker.slots
+    return len(slots) == len(domain.slots) and all(
+        type(slots.get(s.name)) is type(s) and slots[s.name].initial_value == s.initial_value for s in domain.slots
+    )
+
+
+def state_form_tracker(
+    self: FormAction, current_tracker: DialogueStateTracker, additional_events: list[Any], domain: Any
+) -> DialogueStateTracker:
+    """Drop-in for ``FormAction._temporary_tracker``: the same tracker from the state, not a replay."""
+    if (
+        type(current_tracker) is not DialogueStateTracker
+        or current_tracker.idx_after_latest_restart()
+        or not _domain_slots(current_tracker, domain)
+    ):
+        return _rasa_form_tracker(self, current_tracker, additional_events, domain)
+    tracker = state_copy(current_tracker)
+    tracker._max_event_history = None  # what DialogueStateTracker.from_events makes
+    tracker.events = deque(tracker.events)
+    tracker.is_rule_tracker = False
+    form_events = [SlotSet(REQUESTED_SLOT, self.get_slot_to_fill(current_tracker)), ActionExecuted(self.name())]
+    for added in form_events + list(additional_events):
+        tracker.update(added)
+    return tracker
+
+
 # -- the registry -----------------------------------------------------------------------------
 
 
@@ -599,6 +638,8 @@ PATCHES: tuple[Patch, ...] = (
     Patch("rule_text", RulePolicy, "_find_action_from_rules", "self, tracker, domain, use_text_for_last_user_input",
           _rasa_find_action_from_rules, intent_rules_only),
     Patch("tracker_copy", DialogueStateTracker, "copy", "self", _rasa_tracker_copy, state_copy),
+    Patch("form_tracker", FormAction, "_temporary_tracker", "self, current_tracker, additional_events, domain",
+          _rasa_form_tracker, state_form_tracker),
     Patch("graph_runner", DaskGraphRunner, "run", "self, inputs=None, targets=None", _rasa_graph_run, sequential_run),
 )  # fmt: skip
 NAMES = tuple(dict.fromkeys(p.name for p in PATCHES))  # a speed-up may replace more than one function
