@@ -43,6 +43,8 @@ def domain() -> dict[str, Any]:
                 merged.setdefault(key, []).extend(value)
             else:
                 merged[key] = value
+    # an action with options (`- validate_checkin_form: {send_domain: true}`) by its name, as Rasa lists it
+    merged["actions"] = [a if isinstance(a, str) else next(iter(a)) for a in merged.get("actions", [])]
     return merged
 
 
