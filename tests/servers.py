@@ -130,10 +130,10 @@ class Stack:
             self.wait_all()
         return url
 
-    def wait_all(self) -> None:
-        """Wait until every process started with ``wait=False`` so far answers."""
+    def wait_all(self, timeout: float = 240) -> None:
+        """Wait until every process started with ``wait=False`` so far answers (each within ``timeout``)."""
         while self.starting:
-            wait_until_up(*self.starting.pop(0))
+            wait_until_up(*self.starting.pop(0), timeout=timeout)
 
     def backend(self) -> "Backend":
         """A backend on the stack's database with the servers' own settings (to set up teams and rosters)."""
