@@ -14,6 +14,9 @@ NLU's input guard forces the intents with) gets the domain's ``utter_crisis`` or
 server, lock or slow action can delay it or turn it into the failure text. When Rasa's own
 answer to that message is the same response, it is not sent a second time.
 
+The widget's messages say their language (``lang``, from bot.rasa_nlg), so it can label
+links and its own controls in the language of the conversation.
+
 The REST channel is for integrations and tests; with REST_TOKEN set (production requires
 it) every POST must carry ``Authorization: Bearer <REST_TOKEN>``.
 """
@@ -32,7 +35,7 @@ from typing import Any
 
 from rasa.core.channels.channel import OutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
-from rasa.core.channels.socketio import SocketIOInput
+from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import response
 from sanic.request import Request
 
@@ -137,7 +140,8 @@ class FirstAnswer:
     def __init__(self, response: str, language: str) -> None:
         texts = domain_texts(response)
         self.response = response
-        self.text = texts.get(language, texts[DUTCH])
+        self.language = language if language in texts else DUTCH
+        self.text = texts[self.language]
         #: Rasa's own answer in any language variation is this answer again: not sent twice.
         self.repeats = frozenset(_same_text(t) for t in texts.values())
 
@@ -175,6 +179,38 @@ class CountingOutputChannel(OutputChannel):
             logger.debug("Rasa's %s was already sent first; not sending it twice", self.first.response)
             return
         await self.inner.send_response(recipient_id, message)
+
+
+class LanguageSocketIOOutput(SocketIOOutput):
+    """Rasa's SocketIO output with each message's language (``lang``, when the answer has one)."""
+
+    def __init__(self, inner: SocketIOOutput) -> None:
+        super().__init__(inner.sio, inner.bot_message_evt)
+        self._lang: str | None = None
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        # One answer can be sent as several socket messages (paragraphs): each gets the language.
+        self._lang = message.get("lang") if message.get("lang") in (DUTCH, ENGLISH) else None
+        try:
+            await super().send_response(recipient_id, dict(message))
+        finally:
+            self._lang = None
+
+    async def _send_message(self, socket_id: str, response: Any) -> None:
+        if self._lang and isinstance(response, dict):
+            response = {**response, "lang": self._lang}
+        await super()._send_message(socket_id, response)
+
+
+def with_language(handler: Callable[[UserMessage], Awaitable[None]]) -> Callable[[UserMessage], Awaitable[None]]:
+    """Wrap a SocketIO message handler so that its answers say their language."""
+
+    async def handle(message: UserMessage) -> None:
+        if isinstance(message.output_channel, SocketIOOutput):
+            message.output_channel = LanguageSocketIOOutput(message.output_channel)
+        await handler(message)
+
+    return handle
 
 
 def is_session_id(value: Any) -> bool:
@@ -218,7 +254,9 @@ def guarded(
         if first is not None:
             logger.debug("Help-tier message: %s sent before Rasa handles it", first.response)
             try:
-                await message.output_channel.send_response(message.sender_id, {"text": first.text})
+                await message.output_channel.send_response(
+                    message.sender_id, {"text": first.text, "lang": first.language}
+                )
             except Exception:  # noqa: BLE001 - Rasa's own answer below is the second chance
                 logger.exception("Sending the crisis answer first failed")
                 first = None
@@ -285,7 +323,7 @@ class GuardedSocketIOInput(SocketIOInput):
         settings = start_up()
         prepare_first_answers()
         handler = guarded(on_new_message, settings.reply_timeout_seconds, require_uuid_sender=self.session_persistence)
-        blueprint = super().blueprint(handler)
+        blueprint = super().blueprint(with_language(handler))
         blueprint.listener("before_server_stop")(rasa_speedups.close_sessions)
         sio = self.sio
 

@@ -2,6 +2,8 @@
 
 Responses in domain/ may say ``{min_group}`` (the smallest group whose figures are shown),
 so the consent and capabilities texts always state the number the dashboard applies.
+Each response also says its language (``lang``: "nl", or "en" for a ``language = en``
+variation), so the widget can label links and its own buttons in the language of the answer.
 Everything else is Rasa's own templated generator (endpoints.yml: ``nlg: type:``). It runs
 in the Rasa process, so these texts need neither the action server nor the database.
 """
@@ -14,6 +16,8 @@ from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
 from rasa.shared.core.domain import Domain
 
 from bot.settings import Settings
+from bot.text.domain import variation_language
+from bot.vocabulary import DUTCH
 
 
 class SettingsNaturalLanguageGenerator(TemplatedNaturalLanguageGenerator):
@@ -30,4 +34,10 @@ class SettingsNaturalLanguageGenerator(TemplatedNaturalLanguageGenerator):
     def generate_from_slots(
         self, utter_action: str, filled_slots: dict[str, Any], output_channel: str, **kwargs: Any
     ) -> dict[str, Any] | None:
-        return super().generate_from_slots(utter_action, filled_slots, output_channel, **{**self.fill_ins, **kwargs})
+        response = super().generate_from_slots(
+            utter_action, filled_slots, output_channel, **{**self.fill_ins, **kwargs}
+        )
+        if response is not None:
+            # Rasa keeps the chosen variation's condition; extra keys reach the channel as metadata.
+            response["lang"] = variation_language(response.get("condition")) or DUTCH
+        return response

@@ -7,10 +7,20 @@ import secrets
 import uuid
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.channels.socketio import SocketIOOutput
+from rasa.shared.core.domain import Domain
 
-from bot.rasa_channels import GuardedRestInput, failure_text, guarded, is_session_id
+from bot.rasa_channels import (
+    GuardedRestInput,
+    LanguageSocketIOOutput,
+    failure_text,
+    guarded,
+    is_session_id,
+    with_language,
+)
+from bot.rasa_nlg import SettingsNaturalLanguageGenerator
 from bot.services.links import HASH_METADATA, TOKEN_METADATA, token_hash
-from bot.settings import Settings
+from bot.settings import PROJECT_ROOT, Settings
 
 
 def message(sender: str = "s1") -> tuple[UserMessage, CollectingOutputChannel]:
@@ -119,3 +129,56 @@ async def test_a_personal_link_reaches_rasa_only_as_its_hash(settings):
         out = CollectingOutputChannel()
         await guarded(handler, settings.reply_timeout_seconds)(UserMessage("hoi", out, "s1", metadata=metadata))
         assert seen[-1] == expected and token not in str(seen[-1])
+
+
+class _RecordingSocket:
+    """Stands in for python-socketio's server: records what Rasa's SocketIO output emits."""
+
+    def __init__(self) -> None:
+        self.emitted: list[dict] = []
+
+    async def emit(self, event: str, data: dict, room: str | None = None) -> None:
+        self.emitted.append(data)
+
+
+async def test_widget_messages_say_the_language_of_their_answer():
+    sio = _RecordingSocket()
+    out = LanguageSocketIOOutput(SocketIOOutput(sio, "bot_uttered"))
+
+    await out.send_response("room", {"text": "Would you like to read more?\n\nSource: Trimbos", "lang": "en"})
+    await out.send_response("room", {"text": "Kies er een", "buttons": [{"title": "Ja", "payload": "/affirm"}]})
+    await out.send_response("room", {"text": "Hoi", "lang": "<script>"})  # only nl and en are passed on
+
+    assert sio.emitted == [
+        {"text": "Would you like to read more?", "lang": "en"},
+        {"text": "Source: Trimbos", "lang": "en"},
+        {"text": "Kies er een", "quick_replies": [{"content_type": "text", "title": "Ja", "payload": "/affirm"}]},
+        {"text": "Hoi"},
+    ]
+
+
+async def test_the_first_crisis_answer_is_in_the_language_of_the_message(settings):
+    sio = _RecordingSocket()
+
+    async def rasa(msg: UserMessage) -> None:
+        return None  # the guard's own first answer is all that is sent
+
+    msg = UserMessage("I don't want to live anymore", SocketIOOutput(sio, "bot_uttered"), str(uuid.uuid4()))
+    await with_language(guarded(rasa, settings.reply_timeout_seconds))(msg)
+
+    assert sio.emitted and all(m["lang"] == "en" for m in sio.emitted)
+    assert any("113" in m["text"] for m in sio.emitted)
+
+
+def test_the_response_generator_says_which_language_variation_it_chose():
+    domain = Domain.load(str(PROJECT_ROOT / "domain"))
+    nlg = SettingsNaturalLanguageGenerator(domain=domain, settings=Settings.from_env())
+
+    english = nlg.generate_from_slots("utter_kennis/meer_info", {"language": "en"}, "socketio")
+    dutch = nlg.generate_from_slots("utter_kennis/meer_info", {"language": "nl"}, "socketio")
+    no_english = next(name for name, variations in domain.responses.items() if len(variations) == 1)
+    fallback = nlg.generate_from_slots(no_english, {"language": "en"}, "socketio")
+
+    assert english["lang"] == "en" and english["text"].startswith("Would you like")
+    assert dutch["lang"] == "nl" and dutch["text"].startswith("Wil je meer lezen")
+    assert fallback["lang"] == "nl"  # a response with only Dutch text is labelled Dutch

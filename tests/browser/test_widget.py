@@ -47,7 +47,8 @@ def user_messages(page: Page) -> Locator:
 
 
 def textbox(page: Page) -> Locator:
-    return page.get_by_role("textbox", name="Je bericht")
+    """The message box, by its accessible name in either language of the widget."""
+    return page.get_by_role("textbox", name=re.compile("^(Je bericht|Your message)$"))
 
 
 def open_chat(page: Page, url: str) -> None:
@@ -119,6 +120,33 @@ def test_knowledge_question_gets_an_answer_with_source(stack, new_page):
     link = log(page).get_by_role("link", name=re.compile("wilmarschaufeli.nl"))
     expect(link).to_have_attribute("target", "_blank")
     expect(link).to_have_attribute("rel", "noopener noreferrer")
+    assert_clean(problems)
+
+
+@pytest.mark.rasa
+def test_an_english_conversation_gets_the_widget_in_english_and_dutch_brings_it_back(stack, new_page):
+    page, problems = new_page()
+    open_chat(page, stack.chat_url())
+    expect(page.get_by_role("button", name="Verstuur")).to_be_visible()
+
+    say(page, "Where can I read more about well-being at school?")
+
+    answer = bot_messages(page).filter(has_text="Would you like to read more?")
+    expect(answer).to_have_attribute("lang", "en")
+    expect(answer.get_by_role("link").first).to_contain_text("(opens in a new window)")
+    expect(bot_messages(page).filter(has_text="Source:")).to_have_class(re.compile("wb-msg--source"))
+    expect(page.get_by_role("textbox", name="Your message")).to_have_attribute("placeholder", "Type your message…")
+    expect(page.get_by_role("button", name="Send", exact=True)).to_be_visible()
+    # The Dutch greeting before it keeps its Dutch link labels.
+    expect(bot_messages(page).first).not_to_have_attribute("lang", "en")
+
+    # A reload restores the conversation and its language.
+    page.reload()
+    expect(page.get_by_role("textbox", name="Your message")).to_be_visible()
+
+    say(page, "Nederlands graag")
+    expect(page.get_by_role("textbox", name="Je bericht")).to_have_attribute("placeholder", "Typ je bericht…")
+    expect(page.get_by_role("button", name="Verstuur")).to_be_visible()
     assert_clean(problems)
 
 

@@ -50,24 +50,47 @@
   const MAX_INPUT_CHARS = 2000;
   const MAX_STORED_MESSAGES = 200;
 
-  const TEXT = {
-    title: 'Welbevinden-assistent',
-    close: 'Sluiten',
-    log: 'Gesprek met de Welbevinden-assistent',
-    label: 'Je bericht',
-    placeholder: 'Typ je bericht…',
-    send: 'Verstuur',
-    typing: 'De assistent typt…',
-    bot: 'Assistent: ',
-    user: 'Jij: ',
-    choices: 'Antwoordmogelijkheden',
-    newWindow: ' (opent in een nieuw venster)',
-    empty: 'Typ eerst een bericht, of kies een van de knoppen.',
-    unavailable: 'De assistent is nu niet bereikbaar. Probeer het later opnieuw.',
-    forget: 'Vergeet mij op deze computer',
-    forgetConfirm: 'Zeker weten? Klik nogmaals om te vergeten',
-    forgotten: 'Je bent vergeten op deze computer. Wie hierna chat, ziet jouw gesprek en check-ins niet.',
+  // The widget's own words, in the language of the bot's latest answer (each bot message
+  // says its language: `lang`, "nl" or "en"). Dutch until the bot has answered in English.
+  const TEXTS = {
+    nl: {
+      title: 'Welbevinden-assistent',
+      close: 'Sluiten',
+      log: 'Gesprek met de Welbevinden-assistent',
+      label: 'Je bericht',
+      placeholder: 'Typ je bericht…',
+      send: 'Verstuur',
+      typing: 'De assistent typt…',
+      bot: 'Assistent: ',
+      user: 'Jij: ',
+      choices: 'Antwoordmogelijkheden',
+      newWindow: ' (opent in een nieuw venster)',
+      empty: 'Typ eerst een bericht, of kies een van de knoppen.',
+      unavailable: 'De assistent is nu niet bereikbaar. Probeer het later opnieuw.',
+      forget: 'Vergeet mij op deze computer',
+      forgetConfirm: 'Zeker weten? Klik nogmaals om te vergeten',
+      forgotten: 'Je bent vergeten op deze computer. Wie hierna chat, ziet jouw gesprek en check-ins niet.',
+    },
+    en: {
+      title: 'Welbevinden-assistent',
+      close: 'Close',
+      log: 'Conversation with the Welbevinden assistant',
+      label: 'Your message',
+      placeholder: 'Type your message…',
+      send: 'Send',
+      typing: 'The assistant is typing…',
+      bot: 'Assistant: ',
+      user: 'You: ',
+      choices: 'Answer options',
+      newWindow: ' (opens in a new window)',
+      empty: 'Type a message first, or choose one of the buttons.',
+      unavailable: 'The assistant cannot be reached right now. Please try again later.',
+      forget: 'Forget me on this computer',
+      forgetConfirm: 'Are you sure? Click again to forget',
+      forgotten: 'You have been forgotten on this computer. Whoever chats next will not see your conversation or check-ins.',
+    },
   };
+  const TEXT = TEXTS.nl; // before a widget exists (start-up, failure notice)
 
   // Bot markdown may only produce these elements and this one attribute.
   const PURIFY_CONFIG = {
@@ -182,7 +205,7 @@
 
   // Bot text -> safe DOM nodes: markdown, then DOMPurify with the allow-list as a second
   // line of defence.
-  function renderMarkdown(text) {
+  function renderMarkdown(text, words) {
     const fragment = window.DOMPurify.sanitize(markdownParser().parse(text), PURIFY_CONFIG);
     fragment.querySelectorAll('a').forEach((link) => {
       if (!link.getAttribute('href')) {
@@ -192,7 +215,7 @@
       }
       link.setAttribute('target', '_blank');
       link.setAttribute('rel', 'noopener noreferrer');
-      link.appendChild(srOnly(TEXT.newWindow));
+      link.appendChild(srOnly(words.newWindow));
     });
     return fragment;
   }
@@ -219,6 +242,8 @@
       this.replyTimer = null;
       this.typing = null;
       this.unavailableShown = false;
+      this.lang = 'nl';
+      this.text = TEXTS.nl;
       this.start = STARTS[config.start] || null;
       this.keys = config.start === 'scan' ? STORAGE.scan : STORAGE.person;
       if (config.memberToken && config.start !== 'scan') storageSet('localStorage', MEMBER_KEY, config.memberToken);
@@ -257,6 +282,7 @@
         const close = el('button', 'wb-close');
         close.type = 'button';
         close.setAttribute('aria-label', TEXT.close);
+        this.closeButton = close;
         const cross = el('span', '', '×');
         cross.setAttribute('aria-hidden', 'true');
         close.appendChild(cross);
@@ -283,6 +309,7 @@
       const form = el('form', 'wb-form');
       form.noValidate = true;
       const label = el('label', 'wb-sr-only', TEXT.label);
+      this.label = label;
       label.htmlFor = `${uid}-input`;
       this.input = el('input', 'wb-input');
       Object.assign(this.input, {
@@ -298,6 +325,7 @@
         this.hint.textContent = '';
       });
       const send = el('button', 'wb-send', TEXT.send);
+      this.sendButton = send;
       send.type = 'submit';
       this.hint = el('p', 'wb-hint');
       this.hint.id = `${uid}-hint`;
@@ -317,6 +345,20 @@
       panel.appendChild(this.forgetButton);
 
       this.container.appendChild(panel);
+    }
+
+    // The widget's own words follow the language of the bot's answers.
+    setLanguage(lang) {
+      if (!TEXTS[lang] || lang === this.lang) return;
+      this.lang = lang;
+      this.text = TEXTS[lang];
+      this.panel.lang = lang;
+      this.log.setAttribute('aria-label', this.text.log);
+      this.label.textContent = this.text.label;
+      this.input.placeholder = this.text.placeholder;
+      this.sendButton.textContent = this.text.send;
+      if (this.closeButton) this.closeButton.setAttribute('aria-label', this.text.close);
+      this.forgetButton.textContent = this.forgetArmed ? this.text.forgetConfirm : this.text.forget;
     }
 
     // Floating mode only. Connects on first open, not on page load, so intranet page
@@ -340,11 +382,11 @@
     forget() {
       if (!this.forgetArmed) {
         this.forgetArmed = true;
-        this.forgetButton.textContent = TEXT.forgetConfirm;
+        this.forgetButton.textContent = this.text.forgetConfirm;
         return;
       }
       this.forgetArmed = false;
-      this.forgetButton.textContent = TEXT.forget;
+      this.forgetButton.textContent = this.text.forget;
       this.sessionId = randomId();
       storageSet(this.keys.store, this.keys.session, this.sessionId);
       try {
@@ -362,7 +404,7 @@
         this.socket.disconnect();
         this.socket = null;
       }
-      this.hint.textContent = TEXT.forgotten;
+      this.hint.textContent = this.text.forgotten;
       this.connect();
     }
 
@@ -446,7 +488,7 @@
         const dots = el('span', 'wb-dots');
         dots.setAttribute('aria-hidden', 'true');
         dots.append(el('span'), el('span'), el('span'));
-        this.typing.append(dots, srOnly(TEXT.typing));
+        this.typing.append(dots, srOnly(this.text.typing));
         this.log.appendChild(this.typing);
         this.scrollToEnd();
       } else if (!on && this.typing) {
@@ -459,7 +501,7 @@
       if (this.unavailableShown) return; // not again on every socket.io retry
       this.unavailableShown = true;
       this.showTyping(false);
-      this.status.textContent = TEXT.unavailable;
+      this.status.textContent = this.text.unavailable;
       this.status.classList.add('wb-status--visible');
     }
 
@@ -475,7 +517,7 @@
     submitTyped() {
       const text = this.input.value.trim().slice(0, MAX_INPUT_CHARS);
       if (!text) {
-        this.hint.textContent = TEXT.empty;
+        this.hint.textContent = this.text.empty;
         this.input.focus();
         return;
       }
@@ -496,9 +538,11 @@
       const text = typeof message.text === 'string' ? message.text : '';
       const buttons = normaliseButtons(message.quick_replies || message.buttons);
       if (!text.trim() && buttons.length === 0) return; // images, custom JSON: not used by this bot
+      const lang = TEXTS[message.lang] ? message.lang : undefined; // an action's own text has none
       this.stopWaiting();
       this.clearUnavailable();
-      this.add({ from: 'bot', text, buttons });
+      if (lang) this.setLanguage(lang);
+      this.add({ from: 'bot', text, buttons, lang });
     }
 
     add(message) {
@@ -510,12 +554,14 @@
 
     render(message) {
       const item = el('div', `wb-msg wb-msg--${message.from}`);
-      // Knowledge answers end with their source ("Bron: ..."): shown smaller and muted.
-      if (message.from === 'bot' && /^Bron:/.test(message.text)) item.classList.add('wb-msg--source');
-      item.appendChild(srOnly(message.from === 'bot' ? TEXT.bot : TEXT.user));
+      // Knowledge answers end with their source ("Bron: ...", "Source: ..."): smaller and muted.
+      if (message.from === 'bot' && /^(Bron|Source):/.test(message.text)) item.classList.add('wb-msg--source');
+      const words = TEXTS[message.lang] || this.text;
+      if (message.lang) item.lang = message.lang;
+      item.appendChild(srOnly(message.from === 'bot' ? words.bot : words.user));
       const body = el('div', 'wb-msg-body');
       if (message.from === 'bot') {
-        body.appendChild(renderMarkdown(message.text));
+        body.appendChild(renderMarkdown(message.text, words));
       } else {
         body.textContent = message.text; // never innerHTML for what people type
       }
@@ -525,7 +571,7 @@
       if (message.buttons && message.buttons.length) {
         const group = el('div', 'wb-choices');
         group.setAttribute('role', 'group');
-        group.setAttribute('aria-label', TEXT.choices);
+        group.setAttribute('aria-label', words.choices);
         message.buttons.forEach((choice) => {
           const button = el('button', 'wb-choice', choice.title); // titles are text, too
           button.type = 'button';
@@ -571,6 +617,7 @@
       const messages = this.messages.map((m) => ({
         from: m.from,
         text: m.text,
+        lang: m.lang,
         buttons: m.buttons,
         used: m.used,
         chosen: m.chosen,
@@ -591,10 +638,12 @@
         const message = {
           from: m.from,
           text: m.text,
+          lang: TEXTS[m.lang] ? m.lang : undefined,
           buttons: normaliseButtons(m.buttons),
           used: Boolean(m.used),
           chosen: typeof m.chosen === 'string' ? m.chosen : undefined,
         };
+        if (message.lang) this.setLanguage(message.lang);
         this.messages.push(message);
         this.render(message);
       });
