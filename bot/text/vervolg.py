@@ -202,10 +202,23 @@ ELEMENTS: tuple[Element, ...] = (
     _e("healthy_mind_platter", "sleep", "sleep time, slaap, slapen, slaaptijd, nachtrust, sleep"),
     _e("healthy_mind_platter", "physical", "physical time, bewegen, beweegtijd, beweging, sporten, physical"),
     _e("healthy_mind_platter", "focus", "focus time, focustijd, concentratietijd", local="focus"),
-    _e("healthy_mind_platter", "time_in", "time in, time-in, naar binnen kijken, reflecteren, reflectietijd, reflection"),
-    _e("healthy_mind_platter", "down", "down time, downtime, niets hoeven, niks doen, niks te doen, niets doen, niets te doen, nietsdoen"),
+    _e(
+        "healthy_mind_platter",
+        "time_in",
+        "time in, time-in, naar binnen kijken, reflecteren, reflectietijd, reflection",
+    ),
+    _e(
+        "healthy_mind_platter",
+        "down",
+        "down time, downtime, niets hoeven, niks doen, niks te doen, niets doen, niets te doen, nietsdoen",
+    ),
     _e("healthy_mind_platter", "play", "play time, playtime, spelen, speeltijd"),
-    _e("healthy_mind_platter", "connecting", "connecting time, verbindingstijd, contacttijd", local="connecting, verbinding, contact"),
+    _e(
+        "healthy_mind_platter",
+        "connecting",
+        "connecting time, verbindingstijd, contacttijd",
+        local="connecting, verbinding, contact",
+    ),
     _e(
         "programma",
         "sectoren",
