@@ -13,7 +13,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from scipy.sparse import csr_matrix
 
-from bot.rasa_nlu.linear_classifier import LinearIntentClassifier
+from bot.rasa_nlu.linear_classifier import MODEL_FILE, LinearIntentClassifier
 
 #: Three "words" per label, one-hot on 12 features: a toy task with exact answers.
 LABELS = {"greet": 0, "goodbye": 3, "kennis/werkdruk": 6, "kennis/amplitie": 9}
@@ -96,3 +96,12 @@ def test_nothing_to_learn_from_leaves_messages_untouched(tmp_path):
     component.train(TrainingData([]))
     [m] = component.process([message("hoi", one_hot(0))])
     assert m.get("intent") is None
+
+
+def test_a_model_file_that_would_need_pickle_is_not_loaded(trained):
+    component, storage, resource, context = trained
+    with storage.write_to(resource) as directory:  # e.g. a tampered model: objects, not numbers
+        np.savez(directory / MODEL_FILE, weights=np.array([object()]), bias=np.zeros(1), labels=np.array(["x"]))
+    loaded = LinearIntentClassifier.load({}, storage, resource, context)
+    [m] = loaded.process([message("hoi", one_hot(0))])
+    assert m.get("intent") is None  # untrained: nothing unpickled, nothing predicted

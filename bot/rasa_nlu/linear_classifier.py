@@ -18,6 +18,7 @@ message (ResponseSelector does): ``utter_kennis`` takes them from the domain by 
 from __future__ import annotations
 
 import logging
+import time
 from collections import defaultdict
 from typing import Any
 
@@ -37,7 +38,8 @@ from sklearn.preprocessing import normalize
 
 logger = logging.getLogger(__name__)
 
-MODEL_FILE = "linear_classifier.skops"
+#: The trained weights, biases and labels, as plain numpy arrays (loaded without pickle).
+MODEL_FILE = "linear_classifier.npz"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -73,22 +75,21 @@ class LinearIntentClassifier(GraphComponent):
         config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
-        model: LogisticRegression | None = None,
+        weights: np.ndarray | None = None,
+        bias: np.ndarray | None = None,
+        labels: list[str] | None = None,
     ) -> None:
         self.config = {**self.get_default_config(), **config}
         self._model_storage = model_storage
         self._resource = resource
-        self.model = model
-        self._weights, self._bias = self._prepared(model)
-
-    @staticmethod
-    def _prepared(model: LogisticRegression | None) -> tuple[np.ndarray | None, np.ndarray | None]:
-        """The weights as one C-ordered (features x labels) array: ``features @ weights`` then reads
-        it row by row. ``predict_proba`` multiplies by ``coef_.T``, a transposed view that scipy
-        copies (features x labels numbers) on every single message."""
-        if model is None:
-            return None, None
-        return np.ascontiguousarray(model.coef_.T), np.asarray(model.intercept_)
+        #: The fitted scikit-learn model, after training only (a loaded model has its arrays).
+        self.model: LogisticRegression | None = None
+        # The weights as one C-ordered (features x labels) array: ``features @ weights`` then reads
+        # it row by row. ``predict_proba`` multiplies by ``coef_.T``, a transposed view that scipy
+        # copies (features x labels numbers) on every single message.
+        self._weights = None if weights is None else np.ascontiguousarray(weights, dtype=np.float64)
+        self._bias = None if bias is None else np.asarray(bias, dtype=np.float64)
+        self.labels = labels or []
 
     @classmethod
     def create(
@@ -167,21 +168,24 @@ class LinearIntentClassifier(GraphComponent):
         matrix = self.features(examples)
         # examples per column: each example has at most one entry in a column
         kept = np.flatnonzero(np.diff(matrix.tocsc().indptr) >= self.config["min_feature_examples"])
+        started = time.perf_counter()
         self.model.fit(matrix[:, kept], [self.label(m) for m in examples])
+        logger.info("Fitted %d labels on %d examples x %d features in %.1f s (%d iterations).",
+                    len(self.model.classes_), len(examples), len(kept), time.perf_counter() - started,
+                    int(np.max(self.model.n_iter_)))  # fmt: skip
         if len(self.model.classes_) < 3:  # two labels: a binary model, whose coef_ has one row
             raise ValueError(f"{type(self).__name__} needs at least three intents, found {len(self.model.classes_)}")
         coef = np.zeros((self.model.coef_.shape[0], matrix.shape[1]))
         coef[:, kept] = self.model.coef_
         self.model.coef_, self.model.n_features_in_ = coef, matrix.shape[1]  # as if fitted on every column
-        self._weights, self._bias = self._prepared(self.model)
+        self._weights, self._bias = np.ascontiguousarray(coef.T), np.asarray(self.model.intercept_)
+        self.labels = [str(label) for label in self.model.classes_]
         self.persist()
         return self._resource
 
     def persist(self) -> None:
-        import skops.io as sio
-
         with self._model_storage.write_to(self._resource) as directory:
-            sio.dump(self.model, directory / MODEL_FILE)
+            np.savez(directory / MODEL_FILE, weights=self._weights, bias=self._bias, labels=np.array(self.labels))
 
     @classmethod
     def load(
@@ -192,31 +196,25 @@ class LinearIntentClassifier(GraphComponent):
         execution_context: ExecutionContext,
         **kwargs: Any,
     ) -> "LinearIntentClassifier":
-        import skops.io as sio
-
         try:
             with model_storage.read_from(resource) as directory:
-                path = directory / MODEL_FILE
-                untrusted = sio.get_untrusted_types(file=path)
-                if untrusted:  # a LogisticRegression holds numpy arrays only
-                    raise ValueError(f"untrusted types in {path}: {untrusted}")
-                model = sio.load(path, trusted=[])
-        except ValueError:
+                with np.load(directory / MODEL_FILE, allow_pickle=False) as arrays:  # arrays only, no code
+                    weights, bias, labels = arrays["weights"], arrays["bias"], arrays["labels"].tolist()
+        except (ValueError, KeyError, OSError):
             logger.debug("No trained %s in the model: an untrained one.", cls.__name__)
-            model = None
-        return cls(config, model_storage, resource, model)
+            return cls(config, model_storage, resource)
+        return cls(config, model_storage, resource, weights, bias, labels)
 
     # -- prediction -------------------------------------------------------------------------
 
     def process(self, messages: list[Message]) -> list[Message]:
-        if self.model is None or not messages:
+        if self._weights is None or not messages:
             return messages
         # softmax of the linear scores: what predict_proba computes for a multinomial model
         features = self.features(messages, width=self._weights.shape[0])
         probabilities = softmax(features @ self._weights + self._bias, axis=1)
-        labels = [str(label) for label in self.model.classes_]
         for message, row in zip(messages, probabilities, strict=True):
-            self._set_prediction(message, labels, row)
+            self._set_prediction(message, self.labels, row)
         return messages
 
     def _set_prediction(self, message: Message, labels: list[str], row: np.ndarray) -> None:
