@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.text.crisis import CRISIS, crisis_tier, is_crisis
+from bot.text.crisis import CRISIS, ZORG_ANDER, crisis_tier, is_crisis
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -146,3 +146,15 @@ def test_an_end_to_everything_no_reason_to_live_and_wounds_say_whose(text, tier)
 )
 def test_everyday_phrases_near_those_are_no_alarm(text):
     assert crisis_tier(text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["zelfmoordgedachtes, ze gaan niet meer weg", "suïcidale gedachten, ze blijven maar komen"],
+)
+def test_a_pronoun_after_one_crisis_word_is_not_someone_else(text):
+    assert crisis_tier(text) == CRISIS
+
+
+def test_a_person_named_after_one_crisis_word_is_someone_else():
+    assert crisis_tier("zelfmoord, mijn leerling zegt het steeds") == ZORG_ANDER

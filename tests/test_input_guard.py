@@ -38,3 +38,40 @@ def test_ordinary_messages_are_left_alone(text):
 def test_tiredness_is_distress_not_crisis():
     [message] = InputGuard().process([predicted("ik ben doodmoe")])
     assert message.get("intent")["name"] == "steun"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "heb ik recht op een vergoeding als ik door de werkdruk veel overwerk?",
+        "kan een burn-out erkend worden als beroepsziekte",
+        "mag mijn directeur mij verplichten om met een burn-out naar de bedrijfsarts te gaan?",
+        "am I entitled to compensation for the stress of overtime?",
+    ],
+)
+@pytest.mark.parametrize("guess", ["nlu_fallback", "out_of_scope"])
+def test_a_question_about_rights_with_a_distress_word_is_no_distress(text, guess):
+    [message] = InputGuard().process([predicted(text, guess, 0.5)])
+    assert message.get("intent")["name"] == "out_of_scope"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["ik ben zo moe, heb ik nog recht op hulp?", "I'm exhausted, am I entitled to anything?"],
+)
+def test_own_distress_with_a_rights_word_is_still_distress(text):
+    [message] = InputGuard().process([predicted(text, "nlu_fallback", 0.5)])
+    assert message.get("intent")["name"] == "steun"
+
+
+@pytest.mark.parametrize(
+    ("text", "guess"),
+    [
+        ("Wat bedoelen ze met down time en play time?", "vervolg_onderdeel"),
+        ("and what do they mean by downtime?", "vervolg_onderdeel"),
+        ("mijn collega zit overspannen thuis, mag ik een kaartje sturen of is dat te veel?", "steun_ander"),
+    ],
+)
+def test_words_that_only_look_like_distress_leave_the_guess(text, guess):
+    [message] = InputGuard().process([predicted(text, guess, 0.9)])
+    assert message.get("intent")["name"] == guess

@@ -12,13 +12,16 @@
    ``leeg_bericht``, answered with a friendly Dutch hint instead of a guess.
 4. A knowledge answer (or a low-confidence guess) for a question with words the knowledge
    base never covers (werkdrukmiddelen, cao, a named programme, the Wet verbetering
-   poortwachter; bot/catalogue/themas.yml ``sterk``) becomes ``out_of_scope``.
+   poortwachter; bot/catalogue/themas.yml ``sterk``) becomes ``out_of_scope``; so does a
+   low-confidence guess with any near-domain word ("vergoeding", "beroepsziekte", ``woorden``)
+   unless the writer speaks of their own distress (point 5).
 5. A knowledge answer, out-of-scope reply or small-talk guess for a message in which the
    writer speaks of their own distress ("ik lig wakker van mijn werk", "mijn buik draait
    om als ik aan maandag denk"; bot.text.themes.is_own_distress) becomes ``steun``.
 6. The third tier has two faces: the writer's own distress (``steun``) and a colleague's
    or a pupil's (``steun_ander``: how to be there for them). Where this component forces
-   the tier (points 2 and 5, and an out-of-scope or small-talk guess on a distress word)
+   the tier (points 2 and 5, and an out-of-scope or small-talk guess on a distress word, not
+   in a near-domain question such as "kan ik een burn-out laten erkennen als beroepsziekte?")
    it picks the face by whose distress it is (bot.text.themes.distress_owner). Otherwise
    the model picks, except that a ``steun_ander`` guess on the writer's own words ("die
    collega maakt me zo onzeker dat ik bijna ga huilen") becomes ``steun``. The reverse
@@ -50,6 +53,7 @@ STEUN_INTENT = "steun"
 STEUN_ANDER_INTENT = "steun_ander"
 OUT_OF_SCOPE_INTENT = "out_of_scope"
 EMPTY_INTENT = "leeg_bericht"
+FALLBACK_INTENT = "nlu_fallback"
 #: Entities this component adds (domain/steun.yml, domain/fallback.yml map them to slots).
 STEUN_ENTITY = "steun_thema"
 NEAR_DOMAIN_ENTITY = "buiten_bereik"
@@ -135,7 +139,13 @@ class InputGuard(GraphComponent):
                 self._force(message, OUT_OF_SCOPE_INTENT)
             elif intent in DISTRESS_GUESSES and is_own_distress(text):
                 self._force(message, self._face(distress_owner(text)))
-            elif intent in SMALL_TALK_GUESSES and (owner := distress_owner(text)) != UNKNOWN:
+            elif intent == FALLBACK_INTENT and near_domain_theme(text) is not None:
+                self._force(message, OUT_OF_SCOPE_INTENT)
+            elif (
+                intent in SMALL_TALK_GUESSES
+                and near_domain_theme(text) is None
+                and (owner := distress_owner(text)) != UNKNOWN
+            ):
                 self._force(message, self._face(owner))
             elif intent == STEUN_ANDER_INTENT and distress_owner(text) == SELF:
                 self._force(message, STEUN_INTENT)

@@ -53,6 +53,11 @@ OTHER_PERSON = re.compile(
     r"|assistant|caretaker|colega'?s?"
     r"|colleagues?|co-?workers?|students?|pupils?|child|kids?|son|daughter|friends?|someone|somebody|teachers?)\b"
 )
+#: The third-person pronouns of OTHER_PERSON: they may refer to a thing as well as a person.
+PRONOUNS = frozenset(
+    "hij zij ze hem haar zichzelf zich hen hun".split()
+    + "he she him her his hers himself herself they them their themselves".split()
+)
 #: Where a sentence ends: a person word across it does not say whose a match is.
 SENTENCE_END = re.compile(r"[.!?;:\n]")
 #: A denial right before a match ("ik ben *niet* suïcidaal", "*geen* zelfmoordgedachten", "*not* suicidal"):
@@ -156,8 +161,16 @@ def crisis_tier(text: str | None) -> str | None:
             if _denied(norm, match):
                 continue
             owner = _owner(norm, match)
-            # One word ("zelfmoord", "suïcidaal") says what about, not whose: weaker evidence.
+            # One word ("zelfmoord", "suïcidaal") says what about, not whose: weaker evidence,
+            # and a person word only after it may be about something else ("zelfmoordgedachtes,
+            # ze gaan niet weg"): then it is unclear whose.
             single_word = " " not in match.group(0).strip()
+            if (
+                single_word
+                and owner == OTHER
+                and span_owner(norm, match.start(), match.end(), look_after=False) == UNKNOWN
+            ):
+                owner = UNKNOWN
             if owner == SELF and not single_word:
                 strong_self = True
             elif owner == OTHER:
@@ -169,8 +182,9 @@ def crisis_tier(text: str | None) -> str | None:
     if other or any(not _denied(norm, m) for p in _other_patterns() for m in p.finditer(norm)):
         return ZORG_ANDER
     if weak:
-        # Unclear whose: someone else only when others and not the writer are named.
-        if OTHER_PERSON.search(norm) and not FIRST_PERSON.search(norm):
+        # Unclear whose: someone else only when others and not the writer are named; a pronoun
+        # alone does not name anyone ("zelfmoordgedachtes, ze gaan niet meer weg": the thoughts).
+        if any(m.group(0) not in PRONOUNS for m in OTHER_PERSON.finditer(norm)) and not FIRST_PERSON.search(norm):
             return ZORG_ANDER
         return CRISIS
     return None
