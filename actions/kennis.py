@@ -65,6 +65,12 @@ class ActionKennisVervolg(CountingAction):
         responses = domain.get("responses") or {}
         topic = tracker.get_slot(LAST_TOPIC)
         topic = topic if topic in topic_labels() else None
+        # "meer over rood", "wat houdt onboarding daar in?", "een voorbeeld van een maatje?": more
+        # about, or an example of, one element of the list just given is that element's answer.
+        named = vervolg.find_element(text, topic, ordinals=False) if kind in ("meer", "voorbeeld") else None
+        if named is not None and named.response in responses:
+            dispatcher.utter_message(response=named.response)
+            return [SlotSet(LAST_TOPIC, named.kennis or named.topic)]
         if kind == "onderdeel":
             element = vervolg.find_element(text, topic)
             if element is not None and element.response in responses:

@@ -276,6 +276,11 @@ async def test_a_knowledge_answer_remembers_its_topic_and_anything_else_forgets_
         ("vervolg_bron", "bron?", None, "utter_vervolg_geen_onderwerp"),
         ("vervolg_onderdeel", "en rood?", None, "utter_vervolg_onderdeel_piramide_rood"),  # a distinctive word
         ("vervolg_meer", "meer daarover", "<script>", "utter_vervolg_geen_onderwerp"),
+        # more about, or an example of, one named element is that element's answer
+        ("vervolg_meer", "wat houdt onboarding daar precies in?", "fundament", "utter_kennis/fundament_onboarding"),
+        ("vervolg_meer", "vertel eens meer over rood", "piramide", "utter_vervolg_onderdeel_piramide_rood"),
+        ("vervolg_voorbeeld", "an example for the leaders?", "amplitie", "utter_kennis/amplitie_leiding"),
+        ("vervolg_meer", "meer over het tweede punt", "piramide", "utter_vervolg_meer_piramide"),  # no name: the topic
     ],
 )
 async def test_a_follow_up_gets_the_answer_for_the_last_topic(backend, intent, text, topic, expected):

@@ -254,12 +254,13 @@ def elements_of(topic: str | None) -> list[Element]:
     return [e for t in topics for e in ELEMENTS if e.topic == t]
 
 
-def find_element(text: str | None, topic: str | None) -> Element | None:
+def find_element(text: str | None, topic: str | None, ordinals: bool = True) -> Element | None:
     """The element ``text`` points at: by keyword or ordinal, the last topic's elements first.
 
     "en rood?" after the pyramid -> piramide/rood; "wat bedoel je met cyclisch?" after any topic ->
     the cyclical appraisal conversations of the foundation; "het tweede punt" -> the second element
-    of the last topic's list. None when nothing matches.
+    of the last topic's list (not with ``ordinals=False``: only an element named by a keyword).
+    None when nothing matches.
     """
     clean = _normalise(text or "")
     local = elements_of(topic)
@@ -274,7 +275,7 @@ def find_element(text: str | None, topic: str | None) -> Element | None:
         return max(scored, key=lambda s: (s[0], s[1]))[2] if scored else None
 
     found = best(local, use_local=True)
-    if found is None and local:
+    if found is None and local and ordinals:
         ordinal = _ORDINAL.search(clean)
         own = [e for e in local if e.topic == (topic if any(e.topic == topic for e in local) else local[0].topic)]
         if ordinal and own:
