@@ -16,8 +16,7 @@ from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
 from rasa.shared.core.domain import Domain
 
 from bot.settings import Settings
-from bot.text.domain import variation_language
-from bot.vocabulary import DUTCH
+from bot.vocabulary import DUTCH, ENGLISH
 
 
 class SettingsNaturalLanguageGenerator(TemplatedNaturalLanguageGenerator):
@@ -39,5 +38,13 @@ class SettingsNaturalLanguageGenerator(TemplatedNaturalLanguageGenerator):
         )
         if response is not None:
             # Rasa keeps the chosen variation's condition; extra keys reach the channel as metadata.
-            response["lang"] = variation_language(response.get("condition")) or DUTCH
+            response["lang"] = self.language_of(response.get("condition"))
         return response
+
+    @staticmethod
+    def language_of(condition: Any) -> str:
+        """English for a variation with the condition ``language = en`` (alone or among others), else Dutch."""
+        for part in condition if isinstance(condition, list) else ():
+            if isinstance(part, dict) and part.get("type") == "slot" and part.get("name") == "language":
+                return ENGLISH if part.get("value") == ENGLISH else DUTCH
+        return DUTCH

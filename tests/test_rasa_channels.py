@@ -182,3 +182,5 @@ def test_the_response_generator_says_which_language_variation_it_chose():
     assert english["lang"] == "en" and english["text"].startswith("Would you like")
     assert dutch["lang"] == "nl" and dutch["text"].startswith("Wil je meer lezen")
     assert fallback["lang"] == "nl"  # a response with only Dutch text is labelled Dutch
+    themed = nlg.generate_from_slots("utter_steun_erkenning", {"language": "en", "steun_thema": "huilen"}, "socketio")
+    assert themed["lang"] == "en" and "crying" in themed["text"]  # a language among other conditions

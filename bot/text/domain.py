@@ -18,7 +18,7 @@ from bot.vocabulary import DUTCH, language_of
 DOMAIN_DIR = Path(__file__).resolve().parent.parent.parent / "domain"
 
 
-def variation_language(condition: Any) -> str | None:
+def _variation_language(condition: Any) -> str | None:
     """The language a response variation is for: Dutch without a condition, else the ``language`` slot's value."""
     if not condition:
         return DUTCH
@@ -37,7 +37,7 @@ def domain_texts(name: str) -> dict[str, str]:
         if name in responses:
             texts: dict[str, str] = {}
             for variation in responses[name]:
-                language = variation_language(variation.get("condition"))
+                language = _variation_language(variation.get("condition"))
                 if language and "text" in variation:
                     texts.setdefault(language, variation["text"])
             if DUTCH not in texts:
