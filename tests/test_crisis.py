@@ -158,3 +158,29 @@ def test_a_pronoun_after_one_crisis_word_is_not_someone_else(text):
 
 def test_a_person_named_after_one_crisis_word_is_someone_else():
     assert crisis_tier("zelfmoord, mijn leerling zegt het steeds") == ZORG_ANDER
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "heb vannacht weer in mn arm gesneden, ik weet niet hoe ik moet stoppen",
+        "mijn bovenbenen zitten vol krassen, ik heb weer in mijn been gesneden",
+        "mijn vriend staat voor de deur en dreigt me iets aan te doen",
+        "ik ben nu in gevaar, help",
+        "my partner is threatening to hurt me, I'm hiding in the bathroom",
+    ],
+)
+def test_self_harm_without_ik_and_acute_danger_from_someone_are_tier_one(text):
+    assert crisis_tier(text) == CRISIS
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mijn arm is gekrast door de kat",
+        "een leerling dreigde vorige week dat hij me zou slaan",
+        "ik heb in mijn vinger gesneden",
+    ],
+)
+def test_a_scratch_or_a_past_threat_is_not_tier_one(text):
+    assert crisis_tier(text) is None

@@ -75,3 +75,9 @@ def test_own_distress_with_a_rights_word_is_still_distress(text):
 def test_words_that_only_look_like_distress_leave_the_guess(text, guess):
     [message] = InputGuard().process([predicted(text, guess, 0.9)])
     assert message.get("intent")["name"] == guess
+
+
+def test_dread_of_school_guessed_as_crisis_is_distress():
+    text = "na dat gesprek met die boze moeder durf ik haast niet meer naar mijn werk"
+    [message] = InputGuard().process([predicted(text, "crisis", 0.4)])
+    assert message.get("intent")["name"] == "steun"
