@@ -81,3 +81,16 @@ def test_dread_of_school_guessed_as_crisis_is_distress():
     text = "na dat gesprek met die boze moeder durf ik haast niet meer naar mijn werk"
     [message] = InputGuard().process([predicted(text, "crisis", 0.4)])
     assert message.get("intent")["name"] == "steun"
+
+
+@pytest.mark.parametrize("text", ["is KiVa goed?", "klopt de cao po nog?", "nee toch, de werkdrukmiddelen zijn op?"])
+@pytest.mark.parametrize("guess", ["affirm", "deny"])
+def test_a_yes_or_no_guess_on_a_near_domain_question_is_out_of_scope(text, guess):
+    [message] = InputGuard().process([predicted(text, guess, 0.8)])
+    assert message.get("intent")["name"] == "out_of_scope"
+
+
+@pytest.mark.parametrize("text", ["ja", "ja hoor, graag", "nee dank je"])
+def test_a_plain_yes_or_no_stays(text):
+    [message] = InputGuard().process([predicted(text, "affirm", 0.9)])
+    assert message.get("intent")["name"] == "affirm"

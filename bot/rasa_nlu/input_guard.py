@@ -60,9 +60,10 @@ NEAR_DOMAIN_ENTITY = "buiten_bereik"
 EXTRACTOR = "InputGuard"
 #: Tier guesses of the model that need a crisis word to stand (see point 2 above).
 UNSUPPORTED_TIERS = frozenset({CRISIS, ZORG_ANDER})
-#: Model intents that a near-domain question may have got instead of out_of_scope.
+#: Model intents that a near-domain question may have got instead of out_of_scope ("is KiVa goed?"
+#: is no "ja": no yes or no contains a word such as KiVa, cao or werkdrukmiddelen).
 KNOWLEDGE_GUESSES = frozenset(
-    {"kennis", "kennis_vervolg", "nlu_fallback", "checkin_start", "checkin_history"}
+    {"kennis", "kennis_vervolg", "nlu_fallback", "checkin_start", "checkin_history", "affirm", "deny"}
     | {"vervolg_bron", "vervolg_herkomst", "vervolg_meer", "vervolg_voorbeeld", "vervolg_onderdeel"}
 )
 #: Model intents that distress may have got instead of steun (never the form answers).
