@@ -42,21 +42,22 @@ FIRST_PERSON = re.compile(
     r"\b(ik|ikke|mezelf|mijzelf|mzelf|i|i'm|im|i've|ive|i'd|i'll|myself)\b|(?<!van )\b(me|mij)\b"
     r"|\b(mijn|m'n|mn|my)\s+(eigen\s+)?(leven|life)\b"
 )
+#: Third-person pronouns: they may refer to a thing as well as a person ("ze gaan niet weg").
+PRONOUNS = frozenset(
+    "hij zij ze hem haar zichzelf zich hen hun".split()
+    + "he she him her his hers himself herself they them their themselves".split()
+)
 #: Someone else: third-person pronouns and the people a school employee worries about.
 OTHER_PERSON = re.compile(
-    r"\b(hij|zij|ze|hem|haar|zichzelf|zich|hen|hun"
-    r"|he|she|him|her|his|hers|himself|herself|they|them|their|themselves"
-    r"|collega'?s?|leerling(en)?|student(en|e)?|cursist(en|e)?|kinderen|kind|zoon|dochter|vriend(in)?|partner|iemand|teamlid"
+    r"\b("
+    + "|".join(sorted(PRONOUNS))
+    + r"|collega'?s?|leerling(en)?|student(en|e)?|cursist(en|e)?|kinderen|kind|zoon|dochter|vriend(in)?|partner"
+    r"|iemand|teamlid"
     r"|mentorleerling|leerkracht|docent(e|en)?|juf|meester|klasgenoot|broer|zus|moeder|vader"
     r"|teamleider|leidinggevende|directeur|directrice|duo-?collega|duo|stagiaire?|conci[eë]rge|onderwijsassistente?"
     r"|teamgeno(o|ot|ten)|manager|boss|co-?teacher|principal|trainee|head\s?teacher|head\s+of\s+(department|year)"
     r"|assistant|caretaker|colega'?s?"
     r"|colleagues?|co-?workers?|students?|pupils?|child|kids?|son|daughter|friends?|someone|somebody|teachers?)\b"
-)
-#: The third-person pronouns of OTHER_PERSON: they may refer to a thing as well as a person.
-PRONOUNS = frozenset(
-    "hij zij ze hem haar zichzelf zich hen hun".split()
-    + "he she him her his hers himself herself they them their themselves".split()
 )
 #: Where a sentence ends: a person word across it does not say whose a match is.
 SENTENCE_END = re.compile(r"[.!?;:\n]")
