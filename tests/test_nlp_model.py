@@ -47,6 +47,9 @@ def test_standin_loads_through_the_same_path_and_warns(package_dir, caplog):
         "lopen",
     ]  # lookup lemmatizer from spacy-lookups-data
     assert nlp.pipe_names == ["lemmatizer"]  # no tok2vec: Rasa reads no features from it (only word vectors)
+    # its tokenizer comes from the config, not from disk: the same tokens as blank Dutch
+    text = "m'n collega's: 't is z.s.m. klaar 😀 (zie https://example.nl/a.b) KiVa-programma's e.d."
+    assert [t.text for t in nlp(text)] == [t.text for t in spacy.blank("nl")(text)]
 
 
 def test_missing_package_is_reported():
