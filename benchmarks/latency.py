@@ -4,7 +4,8 @@ Saturation runs (no think time) and runs with think time, interleaved in alterna
 ``AB_RUNS`` our model also without bot/rasa_speedups.py (``RASA_SPEEDUPS=0``) and without each
 single speed-up (``RASA_SPEEDUPS_OFF=<name>``): the A/B of every fix in the same run. Then a
 py-spy profile of our process, of it without speed-ups and of the default pipeline's
-(benchmarks/profile.py), and the time our model takes to load alone. The result is a
+(benchmarks/profile.py), and the time our model takes to load alone, with every speed-up and
+without each start-up one (``STARTUP``, the A/B of those), on a quiet machine. The result is a
 ``LatencyResult`` in ``b.results["latency"]``.
 """
 
@@ -15,12 +16,21 @@ import json
 import threading
 import time
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from benchmarks.load import CHECKIN_OPENING, KNOWLEDGE, Checkin, LoadResult, most_senders, run_load, verify_checkins
 from benchmarks.plan import Bench
-from benchmarks.processes import BenchTeam, Servers, bench_team, rss_mb, start_rasa, start_stack, vm_hwm_mb
+from benchmarks.processes import (
+    BenchTeam,
+    Servers,
+    bench_team,
+    rss_mb,
+    start_rasa,
+    start_stack,
+    vm_hwm_mb,
+    wait_until_quiet,
+)
 from benchmarks.stats import LatencySummary, median, summarize
 
 PLAIN = "ours without speed-ups"  # the A/B variant (RASA_SPEEDUPS=0)
@@ -31,13 +41,14 @@ SHIPPED = "default on Rasa as shipped"  # the default pipeline without our speed
 SHIPPED_RUNS = {("saturation", 10), ("saturation", 50)}  # the runs that include it
 PROFILED = ("ours", PLAIN, "default")  # profiled in turn, at saturation with 10 users
 PROFILE_S = 6.0
+LOAD_REPEATS = 2  # model loads per variant, alternating
 
 
 def ab_variants() -> dict[str, dict[str, str]]:
-    """The A/B variants of our model: name -> environment."""
-    from bot.rasa_speedups import NAMES
+    """The A/B variants of our model under load: name -> environment (start-up speed-ups: ``load_variants``)."""
+    from bot.rasa_speedups import NAMES, STARTUP
 
-    without = {WITHOUT + name: {"RASA_SPEEDUPS_OFF": name} for name in NAMES}
+    without = {WITHOUT + name: {"RASA_SPEEDUPS_OFF": name} for name in NAMES if name not in STARTUP}
     return {PLAIN: {"RASA_SPEEDUPS": "0"}, CONTROL: {}} | without
 
 
@@ -58,7 +69,8 @@ class LatencyResult:
     verified: dict[str, tuple[int, list[str]]]  # model -> (check-ins right, problems)
     checkins: dict[str, list[Checkin]]
     profiles: dict  # name -> benchmarks.profile.Profile
-    load_s: float | None  # our model alone, from start to serving
+    load_s: float | None  # our model alone, from start to serving (median)
+    load_ab: dict[str, list[float]] = field(default_factory=dict)  # load variant -> seconds of each load
 
 
 def load(urls: list[str], users: int, team: BenchTeam, seconds: float, run_id: str, **kw) -> LoadResult:
@@ -141,8 +153,9 @@ def latency_stage(b: Bench, models: dict[str, Path]) -> LatencyResult:
         verified = {name: verify_checkins(s.backend.uow(), cs, secret) for name, cs in all_checkins.items()}
     finally:
         s.stack.stop()
+    loads = time_model_loads(b, models["ours"])
     result = LatencyResult(b.plan.repeats, runs, ratios, where, memory, verified, all_checkins, profiles,
-                           time_model_load(b, models["ours"]))  # fmt: skip
+                           median(loads["ours"]) if loads.get("ours") else None, loads)  # fmt: skip
     b.results["latency"] = result
     return result
 
@@ -175,16 +188,40 @@ def profile_processes(b: Bench, urls: dict[str, str], pids: dict[str, int], team
     return {name: p for name, p in found.items() if p is not None}
 
 
-def time_model_load(b: Bench, model: Path) -> float | None:
-    """Seconds from starting a Rasa process with our model (on a quiet machine) until it serves."""
-    s = start_stack(b, "model-load", f"sqlite:///{b.tmp / 'model-load.db'}")
+def load_variants() -> dict[str, dict[str, str]]:
+    """Our model with every speed-up, and without each one that only changes its load: name -> environment."""
+    from bot.rasa_speedups import STARTUP
+
+    return {"ours": {}} | {WITHOUT + name: {"RASA_SPEEDUPS_OFF": name} for name in STARTUP}
+
+
+def time_model_loads(b: Bench, model: Path) -> dict[str, list[float]]:
+    """Seconds from starting a Rasa process with our model until it serves, per load variant.
+
+    Each load waits for a quiet machine first (the processes of the timings before it may still be
+    winding down) and the variants alternate, ``LOAD_REPEATS`` loads each.
+    """
+    variants = list(load_variants().items())
+    found: dict[str, list[float]] = {name: [] for name, _ in variants}
+    for rep in range(LOAD_REPEATS):
+        for name, env in variants if rep % 2 == 0 else variants[::-1]:
+            seconds = time_model_load(b, model, env, f"model-load-{rep}-{len(found[name])}-{name.split()[-1]}")
+            if seconds is None:
+                return found
+            found[name].append(seconds)
+            b.log(f"latency: {name}: model loaded and serving in {seconds:.1f} s")
+    return found
+
+
+def time_model_load(b: Bench, model: Path, env: dict[str, str], stage: str) -> float | None:
+    """Seconds from starting one Rasa process with ``model`` (on a quiet machine) until it serves."""
+    s = start_stack(b, stage, f"sqlite:///{b.tmp / (stage + '.db')}")
     try:
+        wait_until_quiet()
         started = time.monotonic()
-        start_rasa(s, "ours", model)
+        start_rasa(s, "ours", model, (), env)
         s.stack.wait_all()
-        seconds = time.monotonic() - started
-        b.log(f"latency: our model loaded and serving in {seconds:.1f} s")
-        return seconds
+        return time.monotonic() - started
     except Exception as exc:  # noqa: BLE001 - a missing figure, reported
         b.missing.append(f"model load time: {type(exc).__name__}: {exc}")
         return None

@@ -121,6 +121,30 @@ def rss_mb(pid: int) -> float:
 # --------------------------------------------------------------------------- databases
 
 
+def cpu_busy(seconds: float = 1.0) -> float:
+    """The share of the machine's CPU time spent busy over the next ``seconds`` (/proc/stat)."""
+
+    def sample() -> tuple[int, int]:
+        with open("/proc/stat") as stat:
+            fields = [int(v) for v in stat.readline().split()[1:]]
+        idle = fields[3] + fields[4]  # idle + iowait
+        return sum(fields), idle
+
+    total_0, idle_0 = sample()
+    time.sleep(seconds)
+    total_1, idle_1 = sample()
+    return 1 - (idle_1 - idle_0) / max(total_1 - total_0, 1)
+
+
+def wait_until_quiet(busy_below: float = 0.15, timeout_s: float = 60.0) -> float:
+    """Wait until the CPU is mostly idle (a timing of start-up on a quiet machine); returns the last share."""
+    deadline = time.monotonic() + timeout_s
+    busy = cpu_busy()
+    while busy >= busy_below and time.monotonic() < deadline:
+        busy = cpu_busy()
+    return busy
+
+
 def services_up() -> tuple[bool, bool]:
     """Whether PostgreSQL (5432) and Redis (6379) answer on loopback."""
 

@@ -752,3 +752,68 @@ def test_form_tracker_is_the_tracker_rasas_replay_makes():
         ours = rasa_speedups.state_form_tracker(form, current, [], in_domain)
         assert _timeless(_state(ours)) == _timeless(_state(theirs))
         assert [e.text for e in ours.events if e.type_name == "user"] == ["opnieuw"]
+
+
+# -- domain_load --------------------------------------------------------------------------------
+
+
+def _load_domain(model_dir, resource_dir_name: str = "domain_provider"):
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+    from rasa.graph_components.providers.domain_provider import DomainProvider
+
+    storage = LocalModelStorage(model_dir)
+    return DomainProvider.load({}, storage, Resource(resource_dir_name), None).provide_inference()
+
+
+@pytest.fixture
+def persisted_domain(tmp_path):
+    """A model storage holding the project's domain as Rasa persists it at training."""
+    from rasa.shared.core.domain import Domain
+
+    from tests.servers import ROOT
+
+    directory = tmp_path / "domain_provider"
+    directory.mkdir()
+    Domain.load(str(ROOT / "domain")).persist(directory / "domain.yml")
+    return tmp_path
+
+
+def test_domain_load_builds_the_same_domain_from_one_read(persisted_domain, monkeypatch):
+    from rasa.shared.core.domain import Domain
+
+    shipped = _load_domain(persisted_domain)
+    rasa_speedups.install()
+    monkeypatch.setattr(Domain, "from_path", lambda *_: pytest.fail("read Rasa's way"))
+    fast = _load_domain(persisted_domain)
+    assert fast.as_dict() == shipped.as_dict()
+    assert fast.responses["utter_crisis"] == shipped.responses["utter_crisis"]
+    assert fast.fingerprint() == shipped.fingerprint()
+
+
+def test_domain_load_leaves_an_unexpected_persisted_domain_to_rasa(persisted_domain, monkeypatch):
+    from rasa.shared.core.domain import Domain
+
+    (persisted_domain / "domain_provider" / "extra.yml").write_text("intents:\n- extra_intent\n")
+    rasa_speedups.install()
+    rasa_way = Domain.from_path
+    calls = []
+    monkeypatch.setattr(Domain, "from_path", classmethod(lambda cls, path: calls.append(path) or rasa_way(path)))
+    domain = _load_domain(persisted_domain)
+    assert calls and "extra_intent" in domain.intents
+
+
+def test_domain_load_switches_off_when_rasa_changed_the_load(monkeypatch, caplog):
+    """A classmethod is checked as the class holds it: a changed one is left as shipped."""
+    from rasa.graph_components.providers.domain_provider import DomainProvider
+
+    def load(cls, config, model_storage, resource, execution_context, strict=True, **kwargs):  # a "newer" Rasa's
+        return None
+
+    newer = classmethod(load)
+    monkeypatch.setattr(DomainProvider, "load", newer)
+    with caplog.at_level("WARNING"):
+        installed = rasa_speedups.install()
+    assert "domain_load" not in installed and "graph_runner" in installed
+    assert "domain_load" in caplog.text and "switched off" in caplog.text
+    assert DomainProvider.__dict__["load"] is newer
