@@ -25,6 +25,7 @@ from benchmarks.processes import (
     BenchTeam,
     Servers,
     bench_team,
+    cpu_seconds,
     rss_mb,
     start_rasa,
     start_stack,
@@ -71,6 +72,10 @@ class LatencyResult:
     profiles: dict  # name -> benchmarks.profile.Profile
     load_s: float | None  # our model alone, from start to serving (median)
     load_ab: dict[str, list[float]] = field(default_factory=dict)  # load variant -> seconds of each load
+    # (A/B variant, users) -> its Rasa process's CPU ms per message over ours, per repeat (A/B runs only):
+    # the cost of a message, far steadier on a shared machine than messages per second
+    cpu_ratios: dict[tuple[str, int], list[float]] = field(default_factory=dict)
+    cpu_ms: dict[tuple[str, int], list[float]] = field(default_factory=dict)  # (name, users) -> CPU ms/message
 
 
 def load(urls: list[str], users: int, team: BenchTeam, seconds: float, run_id: str, **kw) -> LoadResult:
@@ -115,6 +120,9 @@ def latency_stage(b: Bench, models: dict[str, Path]) -> LatencyResult:
     all_checkins: dict[str, list[Checkin]] = {}
     runs: Runs = {}
     ratios: dict[tuple[str, int], list[float]] = {}
+    cpu_ratios: dict[tuple[str, int], list[float]] = {}
+    cpu_ms: dict[tuple[str, int], list[float]] = {}
+    pids = dict(zip(urls, (p.pid for p in s.rasa_processes()), strict=True))
     try:
         b.log("latency: " + ", ".join(f"{name} at {url}" for name, url in urls.items()))
         team = bench_team(s.backend)
@@ -126,15 +134,19 @@ def latency_stage(b: Bench, models: dict[str, Path]) -> LatencyResult:
                          and (n != SHIPPED or (kind, users) in SHIPPED_RUNS)]  # fmt: skip
                 order = names if rep % 2 == 0 else names[::-1]  # interleave, alternate order
                 tp: dict[str, float] = {}
+                cpu: dict[str, float] = {}
                 for name in order:
                     think = b.plan.think_s if kind == "think" else (0.0, 0.0)
                     seconds = b.plan.think_seconds if kind == "think" else b.plan.load_seconds
+                    cpu_before = cpu_seconds(pids[name])
                     r = load([urls[name]], users, team, seconds, f"r{rep}-{name}-{kind}-{users}", think_s=think,
                              seed=f"r{rep}-{kind}-{users}", stop_at_deadline=True)  # fmt: skip # same think times
                     all_checkins[name].extend(r.checkins)
                     m = summarize(r.latencies, r.seconds, r.errors)
                     runs.setdefault((kind, name, users), []).append(m)
                     tp[name] = m.throughput
+                    if m.messages:
+                        cpu[name] = (cpu_seconds(pids[name]) - cpu_before) * 1000 / m.messages
                     b.log(f"latency: {name} {kind} {users:>2} users rep {rep + 1}: p50 {m.p50_ms:.0f} ms p95 "
                           f"{m.p95_ms:.0f} ms, {m.throughput:.1f} msg/s, {m.errors} errors{shortage(r)}")  # fmt: skip
                 if tp.get("default"):
@@ -144,8 +156,11 @@ def latency_stage(b: Bench, models: dict[str, Path]) -> LatencyResult:
                 for name in names:
                     if is_ab(name) and tp.get(name):
                         ratios.setdefault((name, users), []).append(tp["ours"] / tp[name])
+                    if (kind, users) in AB_RUNS and name in cpu:
+                        cpu_ms.setdefault((name, users), []).append(cpu[name])
+                        if is_ab(name) and cpu.get("ours"):
+                            cpu_ratios.setdefault((name, users), []).append(cpu[name] / cpu["ours"])
         where = where_time_goes(urls["ours"], team)
-        pids = dict(zip(urls, (p.pid for p in s.rasa_processes()), strict=True))
         memory = {f"Rasa ({name})": memory_mb(pid) for name, pid in pids.items()}
         memory["action server"] = memory_mb(s.stack.processes[0].pid)
         profiles = profile_processes(b, urls, pids, team)
@@ -155,7 +170,7 @@ def latency_stage(b: Bench, models: dict[str, Path]) -> LatencyResult:
         s.stack.stop()
     loads = time_model_loads(b, models["ours"])
     result = LatencyResult(b.plan.repeats, runs, ratios, where, memory, verified, all_checkins, profiles,
-                           median(loads["ours"]) if loads.get("ours") else None, loads)  # fmt: skip
+                           median(loads["ours"]) if loads.get("ours") else None, loads, cpu_ratios, cpu_ms)  # fmt: skip
     b.results["latency"] = result
     return result
 

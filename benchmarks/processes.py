@@ -121,6 +121,13 @@ def rss_mb(pid: int) -> float:
 # --------------------------------------------------------------------------- databases
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process has used so far, in seconds (/proc/<pid>/stat)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()  # after the command name, which may hold spaces
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
+
 def cpu_busy(seconds: float = 1.0) -> float:
     """The share of the machine's CPU time spent busy over the next ``seconds`` (/proc/stat)."""
 
