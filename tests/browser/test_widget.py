@@ -166,6 +166,39 @@ def test_worry_about_a_colleague_gets_how_to_be_there_and_a_check_in_for_yoursel
 
 
 @pytest.mark.rasa
+def test_typed_follow_ups_stay_on_the_topic_just_discussed(stack, new_page):
+    page, problems = new_page()
+    open_chat(page, stack.chat_url())
+
+    say(page, "hoe zit het met de werkdruk van leraren?")
+    expect(log(page)).to_contain_text("Bron: TNO")
+
+    assert "TNO-rapport werkdruk in het onderwijs" not in log(page).inner_text()  # only the source answer says so
+    say(page, "kan ik dat ergens checken?")  # "checken" is not the check-in here
+    expect(bot_messages(page).filter(has_text="TNO-rapport werkdruk in het onderwijs")).to_have_count(1)
+
+    say(page, "en tussen po en vo?")
+    expect(bot_messages(page).filter(has_text="Tussen PO en VO (primair en voortgezet onderwijs)")).to_have_count(1)
+    assert_clean(problems)
+
+
+@pytest.mark.rasa
+def test_exhaustion_gets_people_to_turn_to_and_an_english_crisis_gets_113(stack, new_page):
+    page, problems = new_page()
+    open_chat(page, stack.chat_url())
+
+    say(page, "ik slaap al weken slecht en zit na schooltijd te huilen in de auto")
+    for route in ("huisarts", "bedrijfsarts", "vertrouwenspersoon"):
+        expect(log(page)).to_contain_text(route)
+    assert "113" not in log(page).inner_text()  # tired and sad is not suicidal: no over-referral
+
+    say(page, "honestly I don't see the point of living anymore")
+    expect(bot_messages(page).filter(has_text="113").last).to_have_attribute("lang", "en")
+    expect(log(page)).to_contain_text("0800-0113")
+    assert_clean(problems)
+
+
+@pytest.mark.rasa
 def test_checkin_with_buttons(stack, new_page):
     page, problems = new_page()
     stack.as_member(page)
