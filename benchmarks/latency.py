@@ -220,7 +220,7 @@ def time_model_loads(b: Bench, model: Path) -> dict[str, list[float]]:
     found: dict[str, list[float]] = {name: [] for name, _ in variants}
     for rep in range(LOAD_REPEATS):
         for name, env in variants if rep % 2 == 0 else variants[::-1]:
-            seconds = time_model_load(b, model, env, f"model-load-{rep}-{len(found[name])}-{name.split()[-1]}")
+            seconds = time_model_load(b, model, env, f"model-load-{rep}-{name.split()[-1]}")
             if seconds is None:
                 return found
             found[name].append(seconds)

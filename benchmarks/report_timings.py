@@ -108,8 +108,7 @@ def ab_section(r: LatencyResult, ab_runs: set[tuple[str, int]], plain: str, cont
     identical to ours, says how far two equal processes differ here: a speed-up pays only when its
     ratio is beyond that noise (and at least KEEP_RATIO).
     """
-    cpu_ratios = getattr(r, "cpu_ratios", {}) or {}
-    cpu_ms = getattr(r, "cpu_ms", {}) or {}
+    cpu_ratios, cpu_ms = r.cpu_ratios, r.cpu_ms
     rows = []
     for kind, users in sorted(ab_runs):
         variants = sorted(name for k, name, u in r.runs if k == kind and u == users and (name in (plain, control) or
