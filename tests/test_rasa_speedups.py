@@ -308,6 +308,50 @@ def test_tracker_count_stores_each_event_once(tmp_path):
     assert shipped.count("userhoi") == 1 and shipped[-1] == "usernog een"
 
 
+def test_tracker_count_counts_the_latest_session_as_rasa_does(tmp_path):
+    """The count built once (``statements().since_session``) is Rasa's ``_event_query(...).count()``:
+    no session start, one, and several, for two conversations side by side."""
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import ActionExecuted, SessionStarted, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    store = SQLTrackerStore(Domain.empty(), host=f"sqlite:///{tmp_path / 't.db'}")
+    table = store.SQLEvent.__table__
+    clock = iter(range(1, 1000))
+
+    def add(sender: str, *events) -> None:
+        for e in events:
+            e.timestamp = next(clock)
+        tracker = DialogueStateTracker.from_events(sender, list(events))
+        with store.session_scope() as session:
+            session.execute(table.insert(), [
+                {"sender_id": sender, "type_name": e.type_name, "timestamp": e.timestamp, "data": "{}"}
+                for e in tracker.events
+            ])  # fmt: skip
+            session.commit()
+
+    def both(sender: str) -> tuple[int, int]:
+        with store.session_scope() as session:
+            shipped = store._event_query(session, sender, fetch_events_from_all_sessions=False).count()
+            ours = session.execute(rasa_speedups.statements(table).since_session, {"sender_id": sender}).scalar_one()
+            return ours, shipped
+
+    assert both("a") == (0, 0)
+    add("a", ActionExecuted("action_listen"), UserUttered("hoi"))
+    add("b", ActionExecuted("action_session_start"), SessionStarted(), UserUttered("x"))
+    assert both("a") == (2, 2) and both("b") == (2, 2)
+    add("a", ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen"))
+    add("b", UserUttered("y"), ActionExecuted("action_session_start"), SessionStarted(), UserUttered("z"))
+    assert both("a") == (2, 2) and both("b") == (2, 2)
+    add("b", UserUttered("w"))
+    assert both("b") == (3, 3)
+    with store.session_scope() as session:  # a purge of one conversation leaves the other's count
+        session.execute(table.delete().where(table.c.sender_id == "b"))
+        session.commit()
+    assert both("b") == (0, 0) and both("a") == (2, 2)
+
+
 def test_a_speed_up_of_two_functions_goes_in_whole_or_not_at_all(monkeypatch, caplog):
     from rasa.core.tracker_store import SQLTrackerStore
 
