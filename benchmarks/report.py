@@ -43,7 +43,10 @@ CHANGES = [
     "trained rule can match by text), `tracker_copy` (the tracker copied before each action from its state, "
     "not by replaying all its events), `form_tracker` (a form's temporary tracker made the same way), "
     "`graph_runner` (the NLU and policy graphs of a message called node "
-    "after node in a fixed order, without dask's scheduler: about a tenth of the process's CPU). A cached task "
+    "after node in a fixed order, without dask's scheduler: about a tenth of the process's CPU), "
+    "`domain_empty` (Rasa's per-message check that the domain is not empty answered from its responses, "
+    "actions and forms, without turning the whole domain into a dict). The tracker store's hot SQL is "
+    "built once per table, not per call (part of `tracker_count` and `tracker_cache`). A cached task "
     "plan inside dask (`graph_plan`) did not pay in the A/B and was taken out again. One changes only the "
     "start-up and is timed on the model's load (section 5), not under load: `domain_load` (the domain Rasa "
     "wrote into the model read and built once; Rasa reads it three times and validates it against its schema).",

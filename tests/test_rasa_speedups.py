@@ -861,3 +861,37 @@ def test_domain_load_switches_off_when_rasa_changed_the_load(monkeypatch, caplog
     assert "domain_load" not in installed and "graph_runner" in installed
     assert "domain_load" in caplog.text and "switched off" in caplog.text
     assert DomainProvider.__dict__["load"] is newer
+
+
+# -- domain_empty -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "yaml",
+    [
+        "version: '3.1'\n",
+        "version: '3.1'\nintents:\n- groet\n",
+        "version: '3.1'\nslots:\n  team:\n    type: any\n    mappings:\n    - type: custom\n",
+        "version: '3.1'\nresponses:\n  utter_hoi:\n  - text: hoi\n",
+        "version: '3.1'\nactions:\n- action_kennis\n",
+        "version: '3.1'\nforms:\n  checkin_form:\n    required_slots: []\n",
+        "version: '3.1'\nentities:\n- team\n",
+    ],
+)
+def test_domain_empty_gives_rasas_verdict(yaml):
+    from rasa.shared.core.domain import Domain
+
+    shipped = Domain.from_yaml(yaml).is_empty()
+    rasa_speedups.install()
+    assert Domain.is_empty is rasa_speedups.quick_is_empty
+    assert Domain.from_yaml(yaml).is_empty() is shipped
+    assert Domain.empty().is_empty() is True
+
+
+def test_domain_empty_on_our_domain_skips_the_comparison(monkeypatch):
+    from rasa.shared.core.domain import Domain
+
+    domain = Domain.load("domain")
+    rasa_speedups.install()
+    monkeypatch.setattr(Domain, "as_dict", lambda self: pytest.fail("compared as a dict"))
+    assert domain.is_empty() is False
