@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from benchmarks.latency import AB_REPEATS
 from benchmarks.report import checkin_tally, fmt, table
 from benchmarks.stats import median, median_summary
 
@@ -46,7 +47,8 @@ def latency_section(plan: Plan, r: LatencyResult) -> list[str]:
         "metadata, as the widget opened from the link does (check-ins are stored only that way). Both models "
         "run as separate Rasa processes against the same action server and database (SQLite, as in a "
         "single-server install), interleaved in alternating order; figures are medians over "
-        f"{r.repeats} repeats, and the ratio column is the median of per-repeat throughput ratios "
+        f"{r.repeats} repeats (the A/B variants and Rasa as shipped below: the first {min(r.repeats, AB_REPEATS)}), "
+        "and the ratio column is the median of per-repeat throughput ratios "
         "ours/default. Latency = HTTP round trip of one message on loopback. Every run is timed: no message is "
         "sent after its end (messages in flight still count), so a check-in in progress is abandoned there "
         "and must leave nothing stored.",

@@ -316,15 +316,15 @@ def test_time_v_reads_hours_and_tolerates_missing_lines():
 
 
 def test_timings_use_fewer_repeats_only_when_time_is_short(tmp_path, settings):
-    """After training the default pipeline (~11 min) the timings drop to 2 repeats, never below."""
+    """After training the default pipeline (~11 min) the timings use fewer repeats, never below 2."""
     stages = list(PHASE_B_S)
     plenty = Bench(FULL, quick=False, tmp=tmp_path, settings=settings)
     fit_repeats(plenty, stages)
-    assert plenty.plan.repeats == 3
-    need_3 = sum(fixed + 3 * per_repeat for fixed, per_repeat in PHASE_B_S.values())
-    short = Bench(FULL, False, tmp_path, settings, started=time.monotonic() - (FULL.budget_s - need_3 + 30))
+    assert plenty.plan.repeats == FULL.repeats == 4
+    need_4 = sum(fixed + 4 * per_repeat for fixed, per_repeat in PHASE_B_S.values())
+    short = Bench(FULL, False, tmp_path, settings, started=time.monotonic() - (FULL.budget_s - need_4 + 30))
     fit_repeats(short, stages)
-    assert short.plan.repeats == 2 and FULL.repeats == 3  # the shared plan itself is untouched
+    assert short.plan.repeats == 3 and FULL.repeats == 4  # the shared plan itself is untouched
     hopeless = Bench(FULL, False, tmp_path, settings, started=time.monotonic() - FULL.budget_s)
     fit_repeats(hopeless, stages)
     assert hopeless.plan.repeats == 2  # then stages are skipped and listed, not repeated once
