@@ -32,13 +32,24 @@ def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 240) -> 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"{process.args[:3]} exited with {process.returncode} during start-up")
+            raise RuntimeError(
+                f"{process.args[:3]} exited with {process.returncode} during start-up{log_tail(process)}"
+            )
         try:
             with urllib.request.urlopen(url, timeout=2):
                 return
         except OSError:
             time.sleep(0.5)
     raise TimeoutError(f"{url} did not come up within {timeout} s")
+
+
+def log_tail(process: subprocess.Popen, lines: int = 15) -> str:
+    """The last lines of what ``process`` wrote to its log file (``Stack._log``), to say why it stopped."""
+    log = getattr(process, "log_path", None)
+    if log is None or not Path(log).exists():
+        return ""
+    tail = Path(log).read_text(errors="replace").splitlines()[-lines:]
+    return f"; the end of {log}:\n" + "\n".join(tail)
 
 
 @dataclass
@@ -122,7 +133,9 @@ class Stack:
                "--credentials", "credentials.yml", "--port", str(port), "--interface", "127.0.0.1",
                "--cors", "*", *extra_rasa_args]  # fmt: skip
         env = {**self.env, **(extra_env or {})}
-        rasa = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=self._log(f"rasa-{port}"), stderr=subprocess.STDOUT)
+        log = self._log(f"rasa-{port}")
+        rasa = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        rasa.log_path = log.name  # what wait_until_up shows when it stops during start-up
         self.processes.append(rasa)
         url = f"http://127.0.0.1:{port}"
         self.starting.append((f"{url}/", rasa))
