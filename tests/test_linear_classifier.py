@@ -105,3 +105,38 @@ def test_a_model_file_that_would_need_pickle_is_not_loaded(trained):
     loaded = LinearIntentClassifier.load({}, storage, resource, context)
     [m] = loaded.process([message("hoi", one_hot(0))])
     assert m.get("intent") is None  # untrained: nothing unpickled, nothing predicted
+
+
+def test_one_message_is_scored_as_the_training_matrix_scores_it(tmp_path):
+    """``probabilities`` (the per-message path) and ``predict_proba`` over ``features`` (the
+    training path) agree, with two sparse blocks and a dense vector as the featurizers give."""
+
+    def featurized(label: str | None, words: list[int], chars: list[int], vector: list[float]) -> Message:
+        m = message(label or "x", one_hot(*words), label)
+        block = np.zeros((1, 7))
+        block[0, chars] = [2.0, 1.0][: len(chars)]  # counts, as CountVectorsFeaturizer gives
+        m.add_features(Features(csr_matrix(block), FEATURE_TYPE_SENTENCE, TEXT, "chars"))
+        m.add_features(Features(np.array([vector]), FEATURE_TYPE_SENTENCE, TEXT, "dense"))
+        return m
+
+    component = LinearIntentClassifier.create(
+        {}, LocalModelStorage(tmp_path), Resource("x"), ExecutionContext(GraphSchema({}), "t")
+    )
+    rng = np.random.default_rng(1)
+    component.train(TrainingData([
+        featurized(label, [start + i % 3], [i % 7], list(rng.normal(size=3)))
+        for label, start in LABELS.items() for i in range(6)
+    ]))  # fmt: skip
+    for m in (featurized(None, [6, 7], [2, 5], [0.5, -1.0, 2.0]), featurized(None, [0], [], [0.0, 0.0, 0.0])):
+        expected = component.model.predict_proba(component.features([m]))[0]
+        assert component.probabilities(m) == pytest.approx(expected, abs=1e-12)
+
+
+def test_features_of_another_width_score_as_an_empty_message(trained, caplog):
+    component, *_ = trained
+    narrow = Message(data={TEXT: "x"})
+    narrow.add_features(Features(csr_matrix(np.ones((1, 5))), FEATURE_TYPE_SENTENCE, TEXT, "test"))
+    expected = component.model.predict_proba(csr_matrix((1, 12)))[0]  # a row of zeros: the biases alone
+    assert component.probabilities(narrow) == pytest.approx(expected)
+    assert "retrain the model" in caplog.text
+    assert component.probabilities(Message(data={TEXT: ""})) == pytest.approx(expected)
