@@ -66,6 +66,10 @@ some (the A/B of the benchmark, and a kill switch after an upgrade).
   empty by turning the whole domain (every response) and a new empty domain into dicts and
   comparing them. A domain with a response, a custom action or a form is not empty, whatever
   else it holds; that is checked first, and only a domain with none of them is compared Rasa's way.
+- ``domain_json``: the actions that need the domain (the form validators, on every answer of a
+  check-in) get all of it in the request body, ~160 KB of JSON encoded anew for each call (about
+  1 ms). Here it is encoded once per model and put into each body as it is (``orjson.Fragment``);
+  with ``action_session`` only, whose orjson encoder writes it.
 - ``domain_load`` (start-up only, so measured on the model's load time, not in the throughput
   A/B): loading a model read the domain Rasa itself wrote into it three times (to see that it is
   a domain file, to validate it against the domain schema, to build it) and validated the schema
@@ -255,7 +259,14 @@ def fast_dumps(obj: Any) -> str:
     try:
         return orjson.dumps(obj).decode()
     except (TypeError, OverflowError):  # a type orjson does not know: the standard encoder decides
-        return json.dumps(obj)
+        return json.dumps(obj, default=_fragment_value)
+
+
+def _fragment_value(obj: Any) -> Any:
+    """For the standard encoder: the domain ``domain_json`` put in a body already encoded."""
+    if obj is _encoded_domain[1]:
+        return _encoded_domain[0]
+    raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
 
 
 def fast_loads(text: str) -> Any:
@@ -633,6 +644,30 @@ def quick_is_empty(self: Domain) -> bool:
     return _rasa_domain_is_empty(self)
 
 
+# -- domain_json ------------------------------------------------------------------------------
+
+_rasa_action_call_format = RemoteAction._action_call_format
+#: The domain (its dict) last put in an action call, and that dict as JSON.
+_encoded_domain: list[Any] = [None, None]
+
+
+def encoded_domain_call_format(self: RemoteAction, tracker: DialogueStateTracker, domain: Domain) -> dict[str, Any]:
+    """Drop-in for ``RemoteAction._action_call_format``: Rasa's body, its domain encoded once.
+
+    The domain is the model's and does not change while it serves (another model is another
+    dict, encoded anew). Only with ``action_session``'s session: it encodes with orjson, which
+    writes an ``orjson.Fragment`` as the JSON it holds; Rasa's own session could not.
+    """
+    body = _rasa_action_call_format(self, tracker, domain)
+    data = body.get("domain")
+    if data is None or inspect.getattr_static(EndpointConfig, "session") is not kept_session:
+        return body
+    if _encoded_domain[0] is not data:
+        _encoded_domain[:] = [data, orjson.Fragment(fast_dumps(data).encode())]
+    body["domain"] = _encoded_domain[1]
+    return body
+
+
 # -- domain_load ------------------------------------------------------------------------------
 
 _rasa_domain_provider_load = inspect.getattr_static(DomainProvider, "load")
@@ -713,6 +748,8 @@ PATCHES: tuple[Patch, ...] = (
           _rasa_form_tracker, state_form_tracker),
     Patch("graph_runner", DaskGraphRunner, "run", "self, inputs=None, targets=None", _rasa_graph_run, sequential_run),
     Patch("domain_empty", Domain, "is_empty", "self", _rasa_domain_is_empty, quick_is_empty),
+    Patch("domain_json", RemoteAction, "_action_call_format", "self, tracker, domain",
+          _rasa_action_call_format, encoded_domain_call_format),
     Patch("domain_load", DomainProvider, "load", "cls, config, model_storage, resource, execution_context, kwargs",
           _rasa_domain_provider_load, classmethod(persisted_domain_load)),
 )  # fmt: skip
@@ -749,6 +786,7 @@ def uninstall() -> None:
             setattr(patch.owner, patch.attribute, patch.original)
     _subclasses.clear()
     _trackers.clear()
+    _encoded_domain[:] = [None, None]
 
 
 __all__ = ["NAMES", "PATCHES", "STARTUP", "ValidationError", "install", "response_validator", "uninstall"]

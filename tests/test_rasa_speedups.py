@@ -895,3 +895,98 @@ def test_domain_empty_on_our_domain_skips_the_comparison(monkeypatch):
     rasa_speedups.install()
     monkeypatch.setattr(Domain, "as_dict", lambda self: pytest.fail("compared as a dict"))
     assert domain.is_empty() is False
+
+
+# -- domain_json ----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def our_domain():
+    from rasa.shared.core.domain import Domain
+
+    return Domain.load("domain")
+
+
+def _checkin_tracker(domain):
+    from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    tracker = DialogueStateTracker("t", domain.slots)
+    for event in (ActionExecuted("action_listen"), UserUttered("4", {"name": "getal", "confidence": 0.9}),
+                  SlotSet("energie", 4)):  # fmt: skip
+        tracker.update(event)
+    return tracker
+
+
+def test_domain_json_puts_rasas_body_on_the_wire_with_the_domain_encoded_once(our_domain, monkeypatch):
+    import asyncio
+    import json
+
+    from aiohttp import web
+    from rasa.utils.endpoints import EndpointConfig
+
+    received = []
+
+    async def webhook(request):
+        received.append(await request.json())
+        return web.json_response({"events": [], "responses": []})
+
+    async def call_twice() -> None:
+        app = web.Application()
+        app.router.add_post("/webhook", webhook)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]
+        try:
+            endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook")  # no selective domain: it is sent
+            action = RemoteAction("validate_checkin_form", endpoint)
+            for _ in range(2):
+                await action.run(None, None, tracker, our_domain)
+        finally:
+            await rasa_speedups.close_sessions()
+            await runner.cleanup()
+
+    tracker = _checkin_tracker(our_domain)
+    shipped = RemoteAction("validate_checkin_form", None)._action_call_format(tracker, our_domain)
+    rasa_speedups.install()
+    encodings = []
+    real_dumps = rasa_speedups.fast_dumps
+    monkeypatch.setattr(rasa_speedups, "fast_dumps", lambda obj: encodings.append(obj) or real_dumps(obj))
+    asyncio.run(call_twice())
+    assert received == [json.loads(json.dumps(shipped))] * 2  # the body Rasa sends, the domain in full
+    assert sum(obj is our_domain.as_dict() for obj in encodings) == 1  # encoded once for both calls
+
+
+def test_domain_json_encodes_another_domain_anew(our_domain):
+    from rasa.shared.core.domain import Domain
+
+    rasa_speedups.install()
+    tracker = _checkin_tracker(our_domain)
+    action = RemoteAction("validate_checkin_form", None)
+    first, again = (action._action_call_format(tracker, our_domain)["domain"] for _ in range(2))
+    assert first is again
+    other = Domain.from_dict({**our_domain.as_dict(), "forms": {}})
+    body = action._action_call_format(tracker, other)
+    sent = rasa_speedups.orjson.loads(rasa_speedups.fast_dumps(body))["domain"]
+    assert body["domain"] is not first and sent == rasa_speedups.orjson.loads(rasa_speedups.fast_dumps(other.as_dict()))
+    assert "checkin_form" not in sent.get("forms", {})
+
+
+def test_domain_json_without_action_session_leaves_rasas_body(our_domain):
+    installed = rasa_speedups.install(off={"action_session"})
+    assert "domain_json" in installed
+    body = RemoteAction("validate_checkin_form", None)._action_call_format(_checkin_tracker(our_domain), our_domain)
+    assert body["domain"] is our_domain.as_dict()  # Rasa's own session encodes with json: a dict it can write
+
+
+def test_fast_json_fallback_writes_the_encoded_domain(our_domain):
+    import json
+
+    rasa_speedups.install()
+    body = RemoteAction("validate_checkin_form", None)._action_call_format(_checkin_tracker(our_domain), our_domain)
+    body["n"] = 2**70  # too large for orjson: the standard encoder writes the whole body
+    assert json.loads(rasa_speedups.fast_dumps(body))["domain"] == json.loads(json.dumps(our_domain.as_dict()))
+    with pytest.raises(TypeError):
+        rasa_speedups.fast_dumps({"n": 2**70, "f": rasa_speedups.orjson.Fragment(b"{}")})  # not ours: refused
