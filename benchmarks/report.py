@@ -29,7 +29,7 @@ CHANGES = [
     "quality in section 1 and per category in docs/EVAL.md. Its weights are kept as one C-ordered array: "
     "scikit-learn's `predict_proba` multiplied by a transposed view that scipy copied on every message "
     "(10% of the process's CPU in the first profile). A single message is scored from its non-zero "
-    "features with numpy (0.13 ms, where a scipy row per message took 0.7 ms), and the model is fitted "
+    "features with numpy (0.07 ms, where a scipy row per message took 0.5 ms), and the model is fitted "
     "with Newton-CG: the same optimum as lbfgs, with a third of its memory (training's peak in section 5).",
     "- **Speed-ups of Rasa's hot path** (`bot/rasa_speedups.py`), each measured in the A/B of section 2 "
     "and each switching itself off when Rasa is not 3.6 or the patched function's parameters changed: "

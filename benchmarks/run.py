@@ -46,7 +46,7 @@ def start_servers(b: Bench, models: dict[str, Path], want: Callable[[str], bool]
     if want("scale") and all(services_up()):
         started.append(start_scale_servers(b, models["ours"]))
     for servers in started:
-        # the timing stages' Rasa processes (about 20) load side by side with the cross-validation: minutes, not seconds
+        # 20 Rasa processes (18 for latency, 2 for scale-out) load beside the cross-validation: minutes
         servers.stack.wait_all(timeout=900)
     b.log("servers for the timings are up")
 

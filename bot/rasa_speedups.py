@@ -660,7 +660,7 @@ def encoded_domain_call_format(self: RemoteAction, tracker: DialogueStateTracker
     """
     body = _rasa_action_call_format(self, tracker, domain)
     data = body.get("domain")
-    if data is None or inspect.getattr_static(EndpointConfig, "session") is not kept_session:
+    if data is None or EndpointConfig.session is not kept_session:
         return body
     if _encoded_domain[0] is not data:
         _encoded_domain[:] = [data, orjson.Fragment(fast_dumps(data).encode())]

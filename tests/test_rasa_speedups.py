@@ -888,13 +888,12 @@ def test_domain_empty_gives_rasas_verdict(yaml):
     assert Domain.empty().is_empty() is True
 
 
-def test_domain_empty_on_our_domain_skips_the_comparison(monkeypatch):
+def test_domain_empty_on_our_domain_skips_the_comparison(our_domain, monkeypatch):
     from rasa.shared.core.domain import Domain
 
-    domain = Domain.load("domain")
     rasa_speedups.install()
     monkeypatch.setattr(Domain, "as_dict", lambda self: pytest.fail("compared as a dict"))
-    assert domain.is_empty() is False
+    assert our_domain.is_empty() is False
 
 
 # -- domain_json ----------------------------------------------------------------------------------
@@ -923,6 +922,7 @@ def test_domain_json_puts_rasas_body_on_the_wire_with_the_domain_encoded_once(ou
     import json
 
     from aiohttp import web
+    from aiohttp.test_utils import TestServer
     from rasa.utils.endpoints import EndpointConfig
 
     received = []
@@ -934,19 +934,14 @@ def test_domain_json_puts_rasas_body_on_the_wire_with_the_domain_encoded_once(ou
     async def call_twice() -> None:
         app = web.Application()
         app.router.add_post("/webhook", webhook)
-        runner = web.AppRunner(app)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]
-        try:
-            endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook")  # no selective domain: it is sent
+        async with TestServer(app, host="127.0.0.1") as server:
+            endpoint = EndpointConfig(str(server.make_url("/webhook")))  # no selective domain: it is sent
             action = RemoteAction("validate_checkin_form", endpoint)
-            for _ in range(2):
-                await action.run(None, None, tracker, our_domain)
-        finally:
-            await rasa_speedups.close_sessions()
-            await runner.cleanup()
+            try:
+                for _ in range(2):
+                    await action.run(None, None, tracker, our_domain)
+            finally:
+                await rasa_speedups.close_sessions()
 
     tracker = _checkin_tracker(our_domain)
     shipped = RemoteAction("validate_checkin_form", None)._action_call_format(tracker, our_domain)
