@@ -29,10 +29,26 @@ def test_empty_input_gets_its_own_intent(text):
     assert message.get("intent")["name"] == "leeg_bericht"
 
 
-@pytest.mark.parametrize("text", ["wat is amplitie", "4", "😊", "/checkin_start", "werkdruk is hoog"])
+@pytest.mark.parametrize("text", ["wat is amplitie", "😊", "/checkin_start", "werkdruk is hoog", "3 collega's ziek"])
 def test_ordinary_messages_are_left_alone(text):
     [message] = InputGuard().process([predicted(text)])
     assert message.get("intent")["name"] == "kennis"
+
+
+BARE = ["4", " Vier! ", "een 2", "3/5", "4 van de 5", "8", "4\ufe0f\u20e3", "één", "five", "zesje"]
+NOT_BARE = ["een", "ik geef het een 4", "2024", "3,5", "4 4", "4e", "week 4", "1 op de 5 leraren"]
+
+
+@pytest.mark.parametrize("text", BARE)
+def test_a_bare_number_gets_its_own_intent(text):
+    [message] = InputGuard().process([predicted(text, "kennis", 0.61)])
+    assert message.get("intent") == {"name": "los_cijfer", "confidence": 1.0}
+
+
+@pytest.mark.parametrize("text", NOT_BARE)
+def test_a_number_with_more_to_it_is_not_bare(text):
+    [message] = InputGuard().process([predicted(text)])
+    assert message.get("intent")["name"] != "los_cijfer"
 
 
 def test_tiredness_is_distress_not_crisis():

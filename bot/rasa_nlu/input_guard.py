@@ -27,7 +27,10 @@
    collega maakt me zo onzeker dat ik bijna ga huilen") becomes ``steun``. The reverse
    needs grammar ("ik schiet uit tegen mijn partner door de spanning" is the writer's), and
    a knowledge guess stays ("hoe herken je een burn-out bij een collega?").
-7. Themes for the answer (bot.text.themes), as entities that Rasa maps to slots in the
+7. A bare number ("4", "vier", "3/5"; bot.text.answers.is_bare_number) gets ``los_cijfer``:
+   inside a question the form reads it as the answer whatever the intent, and outside one
+   the assistant asks what it is for instead of a knowledge answer guessed from one digit.
+8. Themes for the answer (bot.text.themes), as entities that Rasa maps to slots in the
    same process: ``steun_thema`` on a ``steun`` message (which empathic sentence),
    ``buiten_bereik`` on an ``out_of_scope`` message (where to go instead).
 """
@@ -44,6 +47,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.text.answers import is_bare_number
 from bot.text.crisis import CRISIS, OTHER, SELF, UNKNOWN, ZORG_ANDER, crisis_tier
 from bot.text.themes import Found, distress_owner, is_own_distress, near_domain_theme, steun_theme
 
@@ -53,6 +57,7 @@ STEUN_INTENT = "steun"
 STEUN_ANDER_INTENT = "steun_ander"
 OUT_OF_SCOPE_INTENT = "out_of_scope"
 EMPTY_INTENT = "leeg_bericht"
+BARE_NUMBER_INTENT = "los_cijfer"
 FALLBACK_INTENT = "nlu_fallback"
 #: Entities this component adds (domain/steun.yml, domain/fallback.yml map them to slots).
 STEUN_ENTITY = "steun_thema"
@@ -134,6 +139,8 @@ class InputGuard(GraphComponent):
                 self._force(message, tier)
             elif is_empty(text):
                 self._force(message, EMPTY_INTENT)
+            elif is_bare_number(text):
+                self._force(message, BARE_NUMBER_INTENT)
             elif intent in UNSUPPORTED_TIERS and steun_theme(text) is not None:
                 self._force(message, self._face(distress_owner(text)))
             elif intent in KNOWLEDGE_GUESSES and near_domain_theme(text, strong_only=True) is not None:

@@ -1262,6 +1262,31 @@ def parse_score(text: str | None, dimension: str | None = None) -> Answer:
     return result
 
 
+#: The most a bare number may be, keycap emoji and punctuation included ("4", "een 4/5", "vier!").
+MAX_BARE_NUMBER_CHARS = 20
+
+
+def is_bare_number(text: str | None) -> bool:
+    """True when the message is one number and nothing more: "4", "vier", "een 2", "3/5", "8", "4️⃣".
+
+    Inside a question (a check-in, the fundament-scan) that is an answer; outside one it answers
+    nothing, so the assistant asks what it is for instead of guessing a topic from one digit.
+    A number with words around it ("ik geef het een 4", "3 collega's") is not bare.
+    """
+    if not text or len(text) > MAX_BARE_NUMBER_CHARS:
+        return False
+    raw = _EMOJI_PARTS.sub("", _KEYCAP.sub(r"\1", unicodedata.normalize("NFKC", text.strip())))
+    tokens = _tokens(_DENOMINATOR.sub(r"\1", normalise(raw)))
+    if tokens[:1] in (["een"], ["n"]) and len(tokens) == 2:
+        tokens = tokens[1:]  # "een 4", "'n 2": the article before a grade
+    if len(tokens) != 1:
+        return False
+    [word] = tokens
+    if word.isdigit():
+        return len(word) <= 2
+    return word in OUT_OF_RANGE_WORDS or (word in NUMBER_WORDS and word != "een")
+
+
 def parse_yes_no(text: str | None) -> bool | None:
     """True for "ja"-like answers, False for "nee"-like answers, None when unclear."""
     if not text or len(text) > MAX_ANSWER_CHARS:
