@@ -3,8 +3,9 @@
 Saturation runs (no think time) and runs with think time, interleaved in alternating order; in
 ``AB_RUNS`` (the first ``AB_REPEATS`` repeats) our model also without bot/rasa_speedups.py
 (``RASA_SPEEDUPS=0``) and without each single speed-up (``RASA_SPEEDUPS_OFF=<name>``): the A/B of
-every fix in the same run. Then a py-spy profile of our process, of it without speed-ups and of
-the default pipeline's (benchmarks/profile.py), and the time our model takes to load alone, with every speed-up and
+every fix in the same run, each variant compared with the runs of ours just before and after it.
+Then a py-spy profile of our process, of it without speed-ups and of the default pipeline's
+(benchmarks/profile.py), and the time our model takes to load alone, with every speed-up and
 without each start-up one (``STARTUP``, the A/B of those), on a quiet machine. The result is a
 ``LatencyResult`` in ``b.results["latency"]``.
 """
@@ -40,6 +41,8 @@ CONTROL = "ours, a second process"  # the same as ours: how far two identical pr
 AB_RUNS = {("saturation", 10)}  # the runs that include the A/B variants
 SHIPPED = "default on Rasa as shipped"  # the default pipeline without our speed-ups (RASA_SPEEDUPS=0)
 SHIPPED_RUNS = {("saturation", 10), ("saturation", 50)}  # the runs that include it
+BASELINE = "ours (baseline)"  # our process run again among the A/B variants (with_baselines)
+AB_BASELINE_EVERY = 4  # A/B variants in a row before our process runs again
 AB_REPEATS = 2  # repeats that include the A/B variants and Rasa as shipped: their CPU cost per message
 # is steady to 2% in two, so the later repeats go to the ours/default pairs, whose ratio is noisier
 PROFILED = ("ours", PLAIN, "default")  # profiled in turn, at saturation with 10 users
@@ -57,6 +60,41 @@ def ab_variants() -> dict[str, dict[str, str]]:
 
 def is_ab(name: str) -> bool:
     return name in (PLAIN, CONTROL) or name.startswith(WITHOUT)
+
+
+def with_baselines(order: list[str]) -> list[str]:
+    """``order`` with our process run again (``BASELINE``) after every ``AB_BASELINE_EVERY`` A/B variants in a row.
+
+    The machine drifts within tens of seconds: with one run of ours per repeat, a variant that ran
+    90 s after it looked a third cheaper or dearer than it was (two identical processes differed
+    by 34% once). Each variant is compared with the runs of ours just before and after it instead
+    (``baseline``).
+    """
+    out: list[str] = [BASELINE] if order and is_ab(order[0]) else []  # every variant between two runs of ours
+    streak = 0
+    for name in order:
+        if streak == AB_BASELINE_EVERY and is_ab(name):
+            out.append(BASELINE)
+            streak = 0
+        out.append(name)
+        streak = streak + 1 if is_ab(name) else 0
+    return [*out, BASELINE] if streak else out
+
+
+def baseline(order: list[str], values: list[float | None], i: int) -> float | None:
+    """What ours measured around position ``i`` of ``order``, or None when it never ran.
+
+    ``values`` holds one figure per position (messages per second, CPU ms per message); a run of
+    ours without a figure is passed over. Between a run of ours before and one after, the figure
+    is interpolated by position, which cancels a steady drift; with one side only, that run's.
+    """
+    ours = [j for j, name in enumerate(order) if name in ("ours", BASELINE) and values[j] is not None]
+    before = max((j for j in ours if j < i), default=None)
+    after = min((j for j in ours if j > i), default=None)
+    if before is None or after is None:
+        side = after if before is None else before
+        return None if side is None else values[side]
+    return values[before] + (values[after] - values[before]) * (i - before) / (after - before)
 
 
 Runs = dict[tuple[str, str, int], list[LatencySummary]]  # (kind, model, users) -> one summary per repeat
@@ -135,33 +173,38 @@ def latency_stage(b: Bench, models: dict[str, Path]) -> LatencyResult:
                 names = [n for n in urls if (not is_ab(n) or ((kind, users) in AB_RUNS and rep < AB_REPEATS))
                          and (n != SHIPPED or ((kind, users) in SHIPPED_RUNS and rep < AB_REPEATS))]  # fmt: skip
                 order = names if rep % 2 == 0 else names[::-1]  # interleave, alternate order
-                tp: dict[str, float] = {}
-                cpu: dict[str, float] = {}
+                if any(is_ab(n) for n in order):
+                    order = with_baselines(order)
+                tp: list[float | None] = []  # per position in order
+                cpu: list[float | None] = []
                 for name in order:
                     think = b.plan.think_s if kind == "think" else (0.0, 0.0)
                     seconds = b.plan.think_seconds if kind == "think" else b.plan.load_seconds
-                    cpu_before = cpu_seconds(pids[name])
-                    r = load([urls[name]], users, team, seconds, f"r{rep}-{name}-{kind}-{users}", think_s=think,
+                    process = "ours" if name == BASELINE else name
+                    cpu_before = cpu_seconds(pids[process])
+                    r = load([urls[process]], users, team, seconds, f"r{rep}-{name}-{kind}-{users}", think_s=think,
                              seed=f"r{rep}-{kind}-{users}", stop_at_deadline=True)  # fmt: skip # same think times
-                    all_checkins[name].extend(r.checkins)
+                    all_checkins[process].extend(r.checkins)
                     m = summarize(r.latencies, r.seconds, r.errors)
-                    runs.setdefault((kind, name, users), []).append(m)
-                    tp[name] = m.throughput
-                    if m.messages:
-                        cpu[name] = (cpu_seconds(pids[name]) - cpu_before) * 1000 / m.messages
+                    if name != BASELINE:  # a baseline is only the A/B's comparison, not another repeat of ours
+                        runs.setdefault((kind, name, users), []).append(m)
+                    tp.append(m.throughput)
+                    cpu.append((cpu_seconds(pids[process]) - cpu_before) * 1000 / m.messages if m.messages else None)
                     b.log(f"latency: {name} {kind} {users:>2} users rep {rep + 1}: p50 {m.p50_ms:.0f} ms p95 "
                           f"{m.p95_ms:.0f} ms, {m.throughput:.1f} msg/s, {m.errors} errors{shortage(r)}")  # fmt: skip
-                if tp.get("default"):
-                    ratios.setdefault((kind, users), []).append(tp["ours"] / tp["default"])
-                if tp.get(SHIPPED):
-                    ratios.setdefault((SHIPPED, users), []).append(tp["ours"] / tp[SHIPPED])
-                for name in names:
-                    if is_ab(name) and tp.get(name):
-                        ratios.setdefault((name, users), []).append(tp["ours"] / tp[name])
-                    if (kind, users) in AB_RUNS and name in cpu:
-                        cpu_ms.setdefault((name, users), []).append(cpu[name])
-                        if is_ab(name) and cpu.get("ours"):
-                            cpu_ratios.setdefault((name, users), []).append(cpu[name] / cpu["ours"])
+                at = {name: i for i, name in enumerate(order) if name != BASELINE}
+                ours_tp = tp[at["ours"]]
+                if "default" in at and tp[at["default"]]:
+                    ratios.setdefault((kind, users), []).append(ours_tp / tp[at["default"]])
+                if SHIPPED in at and tp[at[SHIPPED]]:
+                    ratios.setdefault((SHIPPED, users), []).append(ours_tp / tp[at[SHIPPED]])
+                for name, i in at.items():
+                    if is_ab(name) and tp[i] and (ours_near := baseline(order, tp, i)):
+                        ratios.setdefault((name, users), []).append(ours_near / tp[i])
+                    if (kind, users) in AB_RUNS and cpu[i] is not None:
+                        cpu_ms.setdefault((name, users), []).append(cpu[i])
+                        if is_ab(name) and (ours_cost := baseline(order, cpu, i)):
+                            cpu_ratios.setdefault((name, users), []).append(cpu[i] / ours_cost)
         where = where_time_goes(urls["ours"], team)
         memory = {f"Rasa ({name})": memory_mb(pid) for name, pid in pids.items()}
         memory["action server"] = memory_mb(s.stack.processes[0].pid)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from benchmarks.latency import AB_REPEATS
+from benchmarks.latency import AB_BASELINE_EVERY, AB_REPEATS
 from benchmarks.report import checkin_tally, fmt, table
 from benchmarks.stats import median, median_summary
 
@@ -148,7 +148,9 @@ def ab_section(r: LatencyResult, ab_runs: set[tuple[str, int]], plain: str, cont
           "machine the cost is far steadier than messages per second, which the load generator and the other "
           "processes also move. "
           f"A speed-up pays when a message costs at least {KEEP_RATIO:.2f}× as much without it and beyond that "
-          "noise; ratios are medians of per-repeat ratios. Start-up speed-ups are timed on the model's load "
+          "noise. Each variant is compared with the runs of ours just before and after it (ours runs again "
+          f"after every {AB_BASELINE_EVERY} variants: the machine drifts within tens of seconds); ratios are "
+          "medians of per-repeat ratios. Start-up speed-ups are timed on the model's load "
           "(section 5).", ""]  # fmt: skip
     header = ["Rasa", "run", "users", "p50 ms", "p95 ms", "msg/s", "CPU ms/msg", "with/without msg/s",
               "without/with CPU ms/msg", ""]  # fmt: skip

@@ -457,3 +457,24 @@ def test_a_quiet_wait_waits_until_the_cpu_is_idle_or_times_out(monkeypatch):
 
     monkeypatch.setattr(processes, "cpu_busy", lambda: 0.9)
     assert processes.wait_until_quiet(busy_below=0.15, timeout_s=0.0) == 0.9  # a busy machine: gives up
+
+
+def test_each_ab_variant_is_compared_with_the_runs_of_ours_around_it():
+    from benchmarks.latency import AB_BASELINE_EVERY, BASELINE, CONTROL, PLAIN, WITHOUT, baseline, with_baselines
+
+    variants = [PLAIN, CONTROL, *(WITHOUT + f"fix{n}" for n in range(9))]
+    for names in (["ours", "default", *variants], ["ours", "default", *variants][::-1]):
+        order = with_baselines(names)
+        assert [n for n in order if n != BASELINE] == names
+        for i, name in enumerate(order):  # no variant further than AB_BASELINE_EVERY runs from a run of ours
+            if name in variants:
+                near = [j for j, n in enumerate(order) if n in ("ours", BASELINE) and abs(j - i) <= AB_BASELINE_EVERY]
+                assert near, (i, order)
+        # A machine that slows down steadily, every process alike: each variant costs what ours
+        # costs around it, while the one main run of ours would make the farthest ones look far off.
+        cost = [10.0 + 0.5 * i for i in range(len(order))]
+        ratios = [cost[i] / baseline(order, cost, i) for i, n in enumerate(order) if n in variants]
+        assert max(abs(r - 1) for r in ratios) < 1e-9
+        assert max(abs(cost[i] / cost[order.index("ours")] - 1) for i, n in enumerate(order) if n in variants) > 0.3
+    assert baseline(["ours", PLAIN, BASELINE], [10.0, 12.0, None], 1) == 10.0  # a run without a figure is passed over
+    assert baseline([PLAIN], [12.0], 0) is None
