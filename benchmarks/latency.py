@@ -78,7 +78,7 @@ def with_baselines(order: list[str]) -> list[str]:
             streak = 0
         out.append(name)
         streak = streak + 1 if is_ab(name) else 0
-    return [*out, BASELINE] if streak else out
+    return [*out, BASELINE] if streak else out  # without A/B variants: ``order`` itself
 
 
 def baseline(order: list[str], values: list[float | None], i: int) -> float | None:
@@ -172,9 +172,7 @@ def latency_stage(b: Bench, models: dict[str, Path]) -> LatencyResult:
             for kind, users in latency_kinds(b):
                 names = [n for n in urls if (not is_ab(n) or ((kind, users) in AB_RUNS and rep < AB_REPEATS))
                          and (n != SHIPPED or ((kind, users) in SHIPPED_RUNS and rep < AB_REPEATS))]  # fmt: skip
-                order = names if rep % 2 == 0 else names[::-1]  # interleave, alternate order
-                if any(is_ab(n) for n in order):
-                    order = with_baselines(order)
+                order = with_baselines(names if rep % 2 == 0 else names[::-1])  # interleave, alternate order
                 tp: list[float | None] = []  # per position in order
                 cpu: list[float | None] = []
                 for name in order:

@@ -780,6 +780,11 @@ def _emoji_score(raw: str, dimension: str | None = None) -> int | None:
     return found.pop() if len(found) == 1 else None
 
 
+def _unkeyed(raw: str) -> str:
+    """Keycap emoji as their digit ("4️⃣" -> "4"), variation selectors and skin tones taken off."""
+    return _EMOJI_PARTS.sub("", _KEYCAP.sub(r"\1", raw))
+
+
 def _is_symbol(ch: str) -> bool:
     return unicodedata.category(ch) in {"So", "Sk", "Cs"} or ch in EMOJI
 
@@ -1234,7 +1239,7 @@ def parse_score(text: str | None, dimension: str | None = None) -> Answer:
     raw = unicodedata.normalize("NFKC", text.strip())
     if _MARKUP.search(raw):
         return UNCLEAR  # markup or code, not an answer
-    raw = _EMOJI_PARTS.sub("", _KEYCAP.sub(r"\1", raw))
+    raw = _unkeyed(raw)
     if _SIGN_OR_RANGE.search(raw):
         return UNCLEAR  # "-1", "5+", "3-4", "3,5": not one of the five answers, so ask again
     emoji = _emoji_score(raw, dimension)
@@ -1275,16 +1280,11 @@ def is_bare_number(text: str | None) -> bool:
     """
     if not text or len(text) > MAX_BARE_NUMBER_CHARS:
         return False
-    raw = _EMOJI_PARTS.sub("", _KEYCAP.sub(r"\1", unicodedata.normalize("NFKC", text.strip())))
+    raw = _unkeyed(unicodedata.normalize("NFKC", text.strip()))
     tokens = _tokens(_DENOMINATOR.sub(r"\1", normalise(raw)))
     if tokens[:1] in (["een"], ["n"]) and len(tokens) == 2:
         tokens = tokens[1:]  # "een 4", "'n 2": the article before a grade
-    if len(tokens) != 1:
-        return False
-    [word] = tokens
-    if word.isdigit():
-        return len(word) <= 2
-    return word in OUT_OF_RANGE_WORDS or (word in NUMBER_WORDS and word != "een")
+    return len(tokens) == 1 and _has_number(tokens) and not (tokens[0].isdigit() and len(tokens[0]) > 2)
 
 
 def parse_yes_no(text: str | None) -> bool | None:
