@@ -81,6 +81,11 @@ def with_baselines(order: list[str]) -> list[str]:
     return [*out, BASELINE] if streak else out  # without A/B variants: ``order`` itself
 
 
+def run_id(rep: int, pos: int, name: str, kind: str, users: int) -> str:
+    """The sender-id prefix of one load run: unique in the stage, though ``BASELINE`` recurs within a repeat."""
+    return f"r{rep}-{name}{f'@{pos}' if name == BASELINE else ''}-{kind}-{users}"
+
+
 def baseline(order: list[str], values: list[float | None], i: int) -> float | None:
     """What ours measured around position ``i`` of ``order``, or None when it never ran.
 
@@ -175,12 +180,12 @@ def latency_stage(b: Bench, models: dict[str, Path]) -> LatencyResult:
                 order = with_baselines(names if rep % 2 == 0 else names[::-1])  # interleave, alternate order
                 tp: list[float | None] = []  # per position in order
                 cpu: list[float | None] = []
-                for name in order:
+                for pos, name in enumerate(order):
                     think = b.plan.think_s if kind == "think" else (0.0, 0.0)
                     seconds = b.plan.think_seconds if kind == "think" else b.plan.load_seconds
                     process = "ours" if name == BASELINE else name
                     cpu_before = cpu_seconds(pids[process])
-                    r = load([urls[process]], users, team, seconds, f"r{rep}-{name}-{kind}-{users}", think_s=think,
+                    r = load([urls[process]], users, team, seconds, run_id(rep, pos, name, kind, users), think_s=think,
                              seed=f"r{rep}-{kind}-{users}", stop_at_deadline=True)  # fmt: skip # same think times
                     all_checkins[process].extend(r.checkins)
                     m = summarize(r.latencies, r.seconds, r.errors)

@@ -460,12 +460,14 @@ def test_a_quiet_wait_waits_until_the_cpu_is_idle_or_times_out(monkeypatch):
 
 
 def test_each_ab_variant_is_compared_with_the_runs_of_ours_around_it():
-    from benchmarks.latency import AB_BASELINE_EVERY, BASELINE, CONTROL, PLAIN, WITHOUT, baseline, with_baselines
+    from benchmarks.latency import AB_BASELINE_EVERY, BASELINE, CONTROL, PLAIN, WITHOUT, baseline, run_id, with_baselines
 
     variants = [PLAIN, CONTROL, *(WITHOUT + f"fix{n}" for n in range(9))]
     for names in (["ours", "default", *variants], ["ours", "default", *variants][::-1]):
         order = with_baselines(names)
         assert [n for n in order if n != BASELINE] == names
+        ids = [run_id(0, pos, name, "saturation", 10) for pos, name in enumerate(order)]
+        assert len(set(ids)) == len(ids) > len(names)  # each run of ours among the variants talks as new senders
         for i, name in enumerate(order):  # no variant further than AB_BASELINE_EVERY runs from a run of ours
             if name in variants:
                 near = [j for j, n in enumerate(order) if n in ("ours", BASELINE) and abs(j - i) <= AB_BASELINE_EVERY]
