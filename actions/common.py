@@ -25,7 +25,24 @@ class BackendAction(Action):
 
     def member(self, tracker: Tracker) -> MemberRef | None:
         """The roster member behind this conversation's personal link, or None."""
-        return find_member(self.backend.uow(), member_ref(tracker), self.backend.settings.pseudonym_secret)
+        return call_member(self.backend, tracker)
+
+
+#: Attribute on rasa_sdk's Tracker, built anew for every action call: (link hash, its member).
+_CALL_MEMBER = "_welbevinden_member"
+
+
+def call_member(backend: Backend, tracker: Tracker) -> MemberRef | None:
+    """The member behind the personal link, read once per action call: rasa_sdk asks a form's
+    ``required_slots`` (which needs it) three times in one call. A removed member or a renewed
+    link counts from the next call, the next message, on."""
+    ref = member_ref(tracker)
+    known = getattr(tracker, _CALL_MEMBER, None)
+    if known is not None and known[0] == ref:
+        return known[1]
+    member = find_member(backend.uow(), ref, backend.settings.pseudonym_secret)
+    setattr(tracker, _CALL_MEMBER, (ref, member))
+    return member
 
 
 def member_ref(tracker: Tracker) -> str | None:
@@ -52,7 +69,7 @@ def metadata_team_code(tracker: Tracker) -> str | None:
 
 def known_team_code(backend: Backend, tracker: Tracker) -> str | None:
     """The conversation's team (its member's team, the slot, then message metadata) if it is known."""
-    member = find_member(backend.uow(), member_ref(tracker), backend.settings.pseudonym_secret)
+    member = call_member(backend, tracker)
     if member is not None:
         return member.team_code
     for code in (tracker.get_slot("team_code"), metadata_team_code(tracker)):

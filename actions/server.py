@@ -19,6 +19,7 @@ import traceback
 import zlib
 from pathlib import Path
 
+import orjson
 from rasa_sdk.executor import ActionExecutor
 from rasa_sdk.interfaces import ActionExecutionRejection, ActionNotFoundException
 from sanic import Sanic, response
@@ -33,6 +34,15 @@ logger = logging.getLogger(__name__)
 
 TOKEN_HEADER = "X-Action-Token"  # noqa: S105 - a header name, not a secret
 OPEN_PATHS = {"/health"}
+
+
+def read_json(body: bytes) -> object:
+    """A request body: orjson first (Rasa's call holds the whole domain, ~160 KB: the standard
+    ``json`` spent a tenth of this server's CPU on it), ``json`` for what orjson refuses (NaN)."""
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return json.loads(body)
 
 
 def create_secure_app(settings: Settings, backend: Backend | None = None) -> Sanic:
@@ -56,7 +66,7 @@ def create_secure_app(settings: Settings, backend: Backend | None = None) -> San
             body = request.body
             if request.headers.get("Content-Encoding") == "deflate":  # RASA_COMPRESS_ACTION_SERVER_REQUEST
                 body = zlib.decompress(body)
-            action_call = json.loads(body)
+            action_call = read_json(body)
         except (ValueError, zlib.error):
             action_call = None
         if not isinstance(action_call, dict):

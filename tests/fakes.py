@@ -244,7 +244,8 @@ class FakeCoordinatorRepository:
 
 
 class FakeMemberRepository:
-    def __init__(self) -> None:
+    def __init__(self, schools: FakeSchoolRepository) -> None:
+        self.schools = schools
         self.rows: list[Member] = []
         self.audit: list[RosterEvent] = []
 
@@ -259,6 +260,10 @@ class FakeMemberRepository:
 
     def with_token_hash(self, token_hash: str) -> Member | None:
         return next((m for m in self.rows if m.token_hash == token_hash), None)
+
+    def with_token_hash_and_team(self, token_hash: str) -> tuple[Member, Team] | None:
+        member = self.with_token_hash(token_hash)
+        return None if member is None else (member, self.schools.team(member.team_id))
 
     def of_team(self, team_id: int) -> list[Member]:
         return sorted((m for m in self.rows if m.team_id == team_id), key=lambda m: m.email)
@@ -312,7 +317,7 @@ class FakeUnitOfWork(UnitOfWork):
         self.counters = FakeCounterRepository(self.schools)  # type: ignore[assignment]
         self.scans = FakeScanRepository()  # type: ignore[assignment]
         self.coordinators = FakeCoordinatorRepository()  # type: ignore[assignment]
-        self.members = FakeMemberRepository()  # type: ignore[assignment]
+        self.members = FakeMemberRepository(self.schools)  # type: ignore[assignment]
         self.releases = FakeReleaseRepository()  # type: ignore[assignment]
         # No fake outbox: mail is tested against real databases and a real SMTP server only.
         self.commits = 0

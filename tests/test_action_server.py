@@ -68,6 +68,16 @@ def test_call_with_the_shared_token_runs(action_server):
     assert "events" in json.loads(body)
 
 
+def test_a_body_orjson_refuses_is_read_as_json_reads_it(action_server):
+    token = action_server.env["ACTION_SERVER_TOKEN"]
+    call = json.loads(action_call("action_tel_onderwerp"))
+    call["tracker"]["latest_message"]["intent"] = {"name": "kennis", "confidence": float("nan")}
+    status, body = post(f"{action_server.action_url}/webhook", json.dumps(call).encode(), token)
+    assert status == 200 and "events" in json.loads(body)
+    for broken in (b"", b"{", b"[1, 2]", b"\xff\xfe"):
+        assert post(f"{action_server.action_url}/webhook", broken, token)[0] == 400
+
+
 def test_errors_never_echo_the_request(action_server):
     token = action_server.env["ACTION_SERVER_TOKEN"]
     status, body = post(

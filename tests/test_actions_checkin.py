@@ -267,6 +267,22 @@ async def test_a_link_of_nobody_asks_nothing_and_says_it_does_not_work(backend, 
         assert uow.checkins.of_person(leaver.person_key) == []
 
 
+async def test_the_member_is_read_once_per_call_and_a_removal_counts_from_the_next_message(backend, me, monkeypatch):
+    import actions.common
+
+    reads: list[str | None] = []
+    real = actions.common.find_member
+    monkeypatch.setattr(
+        actions.common, "find_member", lambda uow, ref, secret: reads.append(ref) or real(uow, ref, secret)
+    )
+    slots, _ = await run_validation(backend, answering(me, "energie", "4"))
+    assert slots["energie"] == 4 and not form_ends(slots)
+    assert reads == [me.ref]  # rasa_sdk asks required_slots three times in that one call
+    roster.remove_members(backend.uow(), me.team.id, me.email, "test", backend.settings.pseudonym_secret)
+    slots, _ = await run_validation(backend, answering(me, "werkdruk", "4"))
+    assert form_ends(slots) and reads == [me.ref, me.ref]  # the next message: asked again, and gone
+
+
 async def test_submit_stores_one_row_and_reflects(backend, me):
     responses = await submit(
         backend, me, {"energie": 5, "werkdruk": 1, "verbinding": 4, "waardering": SKIPPED, "plezier": 3}

@@ -460,7 +460,16 @@ def test_a_quiet_wait_waits_until_the_cpu_is_idle_or_times_out(monkeypatch):
 
 
 def test_each_ab_variant_is_compared_with_the_runs_of_ours_around_it():
-    from benchmarks.latency import AB_BASELINE_EVERY, BASELINE, CONTROL, PLAIN, WITHOUT, baseline, run_id, with_baselines
+    from benchmarks.latency import (
+        AB_BASELINE_EVERY,
+        BASELINE,
+        CONTROL,
+        PLAIN,
+        WITHOUT,
+        baseline,
+        run_id,
+        with_baselines,
+    )
 
     variants = [PLAIN, CONTROL, *(WITHOUT + f"fix{n}" for n in range(9))]
     for names in (["ours", "default", *variants], ["ours", "default", *variants][::-1]):

@@ -64,6 +64,35 @@ def test_analytics_tables_hold_no_identifier_or_text_columns(any_backend):
     }
 
 
+def test_a_sqlite_file_keeps_its_connections_between_units_of_work(tmp_path):
+    from sqlalchemy import event, text
+
+    from bot.storage.db import Database
+
+    database = Database(f"sqlite:///{tmp_path / 'app.db'}")
+    opened = []
+    event.listen(database.engine, "connect", lambda *_: opened.append(1))
+    for _ in range(20):
+        with database.session() as session:
+            assert session.execute(text("PRAGMA foreign_keys")).scalar_one() == 1  # set on each new connection
+    assert len(opened) == 1
+    database.dispose()
+
+
+def test_find_member_reads_the_member_and_their_team(any_backend):
+    b = any_backend
+    team = create_team(b.uow(), "School A", "Team 1")
+    me = add_member(b, team.id, "sender-1")
+    found = checkin.find_member(b.uow(), me.ref, b.settings.pseudonym_secret)
+    assert (found.team_id, found.team_code, found.team_name, found.person_key) == (
+        team.id,
+        team.code,
+        "Team 1",
+        me.person_key,
+    )
+    assert checkin.find_member(b.uow(), "0" * 64, b.settings.pseudonym_secret) is None
+
+
 def test_second_checkin_in_same_week_replaces_first(any_backend):
     b = any_backend
     team = create_team(b.uow(), "School A", "Team 1")

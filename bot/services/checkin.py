@@ -115,10 +115,10 @@ def find_member(uow: UnitOfWork, link_hash: str | None, pseudonym_secret: str) -
     if not link_hash:
         return None
     with uow:
-        member = uow.members.with_token_hash(link_hash)
-        if member is None:
+        found = uow.members.with_token_hash_and_team(link_hash)
+        if found is None:
             return None
-        team = uow.schools.team(member.team_id)
+        member, team = found
         return MemberRef(member.id, team.id, team.name, team.code, member_key(member.id, pseudonym_secret))
 
 

@@ -11,9 +11,14 @@ from pathlib import Path
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool
 
 #: Seconds a SQLite writer waits for a lock before giving up.
 SQLITE_BUSY_TIMEOUT_S = 15
+#: Connections kept open to a SQLite file (one per thread using it at once: the web app's
+#: waitress threads), and how many more may open for a burst.
+SQLITE_POOL_SIZE = 8
+SQLITE_POOL_OVERFLOW = 8
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -34,13 +39,18 @@ def make_engine(url: str) -> Engine:
     """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
+        pooled: dict = {}
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            # SQLAlchemy 1.4 opens a new connection to a SQLite file for every session (NullPool),
+            # each with the PRAGMAs below: most of the action server's CPU on a check-in step.
+            pooled = {"poolclass": QueuePool, "pool_size": SQLITE_POOL_SIZE, "max_overflow": SQLITE_POOL_OVERFLOW}
         engine = create_engine(
             url,
             future=True,
             hide_parameters=True,
             connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False},
+            **pooled,
         )
         _configure_sqlite(engine)
         return engine

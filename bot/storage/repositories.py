@@ -416,6 +416,12 @@ class MemberRepository:
     def with_token_hash(self, token_hash: str) -> Member | None:
         return self.session.execute(select(Member).where(Member.token_hash == token_hash)).scalar_one_or_none()
 
+    def with_token_hash_and_team(self, token_hash: str) -> tuple[Member, Team] | None:
+        """The member with this link and their team, in one query (every check-in step asks)."""
+        query = select(Member, Team).join(Team, Team.id == Member.team_id).where(Member.token_hash == token_hash)
+        row = self.session.execute(query).one_or_none()
+        return None if row is None else (row[0], row[1])
+
     def of_team(self, team_id: int) -> list[Member]:
         return list(
             self.session.execute(select(Member).where(Member.team_id == team_id).order_by(Member.email)).scalars()
