@@ -37,6 +37,7 @@ class ValidateCheckinForm(AnswerFormValidation):
     """Reads consent and the five answers of a member (personal link); "stop" ends the form."""
 
     answer_slots = DIMENSIONS
+    form_slots = ("consent", *DIMENSIONS)
     stopped_slot = "checkin_stopped"
     unclear_slot = "checkin_unclear"
     offer_skip_slot = "checkin_offer_skip"

@@ -34,6 +34,17 @@ SKIPPED = "overgeslagen"
 MAX_UNCLEAR = 3
 
 
+class KnownFormSlots(FormValidationAction):
+    """A form validator that knows its form's slots (``form_slots``, as its form in domain/ lists
+    them: tests/test_action_server.py), so Rasa sends it no domain: the whole domain, ~160 KB of
+    JSON, was most of each check-in step's request to encode, send and read."""
+
+    form_slots: tuple[str, ...] = ()
+
+    def domain_slots(self, domain: DomainDict) -> list[str]:
+        return list(self.form_slots)
+
+
 @dataclass(frozen=True)
 class FormTexts:
     """Responses of a form: re-ask, re-ask offering to skip, skipped after MAX_UNCLEAR."""
@@ -43,10 +54,10 @@ class FormTexts:
     skipped_auto: str
 
 
-class AnswerFormValidation(BackendAction, FormValidationAction):
+class AnswerFormValidation(BackendAction, KnownFormSlots):
     """Base of the form validators; a subclass sets the class attributes and ``parse``."""
 
-    #: The slots answered with ``parse`` (one question each).
+    #: The slots answered with ``parse`` (one question each), among ``form_slots``.
     answer_slots: tuple[str, ...] = ()
     #: Set to True when the person stops; the form then asks nothing more.
     stopped_slot: str = ""

@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from rasa_sdk import FormValidationAction, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.common import BackendAction
+from actions.forms import KnownFormSlots
 from bot.services import checkin
 from bot.storage.db import describe_error
 from bot.text.answers import parse_yes_no
@@ -19,7 +20,9 @@ from bot.text.answers import parse_yes_no
 logger = logging.getLogger(__name__)
 
 
-class ValidateDeleteForm(BackendAction, FormValidationAction):
+class ValidateDeleteForm(BackendAction, KnownFormSlots):
+    form_slots = ("delete_confirm",)
+
     def name(self) -> str:
         return "validate_delete_form"
 

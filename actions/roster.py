@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from rasa_sdk import FormValidationAction, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.common import BackendAction
+from actions.forms import KnownFormSlots
 from bot.services import invitations, roster
 from bot.storage.db import describe_error
 from bot.text.answers import Kind, parse_score
@@ -48,7 +49,9 @@ class ActionRosterInfo(BackendAction):
         return []
 
 
-class ValidateLinkForm(BackendAction, FormValidationAction):
+class ValidateLinkForm(BackendAction, KnownFormSlots):
+    form_slots = ("link_email",)
+
     def name(self) -> str:
         return "validate_link_form"
 

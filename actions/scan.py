@@ -40,6 +40,7 @@ class ValidateFundamentScanForm(AnswerFormValidation):
     """Reads the 12 answers ("staat goed" / "kan beter" / "ontbreekt"); "stop" ends the scan."""
 
     answer_slots = SLOTS
+    form_slots = SLOTS
     stopped_slot = "scan_stopped"
     unclear_slot = "scan_unclear"
     texts = FormTexts("utter_scan_unclear", "utter_scan_unclear", "utter_scan_skipped_auto")

@@ -66,10 +66,11 @@ some (the A/B of the benchmark, and a kill switch after an upgrade).
   empty by turning the whole domain (every response) and a new empty domain into dicts and
   comparing them. A domain with a response, a custom action or a form is not empty, whatever
   else it holds; that is checked first, and only a domain with none of them is compared Rasa's way.
-- ``domain_json``: the actions that need the domain (the form validators, on every answer of a
-  check-in) get all of it in the request body, ~160 KB of JSON encoded anew for each call (about
-  1 ms). Here it is encoded once per model and put into each body as it is (``orjson.Fragment``);
-  with ``action_session`` only, whose orjson encoder writes it.
+- ``domain_json``: the actions that need the domain (``action_kennis_vervolg``, on a follow-up
+  question; the form validators know their slots and get none) get all of it in the request
+  body, ~160 KB of JSON encoded anew for each call (about 1 ms). Here it is encoded once per
+  model and put into each body as it is (``orjson.Fragment``); with ``action_session`` only,
+  whose orjson encoder writes it.
 - ``domain_load`` (start-up only, so measured on the model's load time, not in the throughput
   A/B): loading a model read the domain Rasa itself wrote into it three times (to see that it is
   a domain file, to validate it against the domain schema, to build it) and validated the schema
