@@ -12,7 +12,8 @@ some (the A/B of the benchmark, and a kill switch after an upgrade).
   ``jsonschema.validate``, which first re-checks the schema itself, then tries every event
   against all 23 event schemas (``oneOf``). Here the schema is checked once and each event is
   validated against the one schema of its own type (the 23 differ in their ``event`` constant,
-  so that is the same verdict); an invalid reply raises the same error as before.
+  so that is the same verdict), each schema compiled to a Python function by fastjsonschema;
+  an invalid reply raises jsonschema's error, the same as before.
 - ``sqlite_pool``: the SQL tracker store on a SQLite file opened a new connection for every read
   and write, in rollback-journal mode. Here it keeps a small pool of connections in WAL mode
   with ``synchronous=NORMAL``, as our own database does (bot/storage/db.py).
@@ -91,11 +92,13 @@ import logging
 import sqlite3
 import time
 from collections import OrderedDict, deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
 
 import aiohttp
+import fastjsonschema
 import orjson
 import rasa
 import rasa.core.run as rasa_run
@@ -103,6 +106,7 @@ import rasa.core.tracker_store as tracker_store
 import rasa.shared.utils.common as rasa_common
 import rasa.shared.utils.io as rasa_io
 import sqlalchemy as sa
+from fastjsonschema import JsonSchemaException
 from jsonschema import ValidationError
 from jsonschema.exceptions import best_match
 from jsonschema.validators import validator_for
@@ -129,6 +133,7 @@ logger = logging.getLogger(__name__)
 
 #: The Rasa release line every patch below was written for and checked against.
 RASA_LINE = "3.6."
+DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema"  # jsonschema's draft for a schema without one
 
 
 # -- validation -------------------------------------------------------------------------------
@@ -138,10 +143,10 @@ RASA_LINE = "3.6."
 class ResponseValidator:
     """Rasa's action-server response schema, checked once, each event against its own type's schema."""
 
-    full: Any  # the whole schema: the slow path that gives Rasa's own error
-    top: Any  # the schema without the per-event part
-    item: Any  # what every event must be (an object with an "event" string)
-    by_type: dict[str, Any]  # event type -> validator of that type's schema
+    full: Any  # the whole schema (jsonschema): the slow path that gives Rasa's own error
+    top: Callable[[Any], Any]  # the schema without the per-event part (compiled: raises when invalid)
+    item: Callable[[Any], Any]  # what every event must be (an object with an "event" string)
+    by_type: dict[str, Callable[[Any], Any]]  # event type -> that type's schema, compiled
 
     def first_error(self, result: Any) -> ValidationError | None:
         if self._valid(result):
@@ -149,15 +154,16 @@ class ResponseValidator:
         return best_match(self.full.iter_errors(result))
 
     def _valid(self, result: Any) -> bool:
-        if not self.top.is_valid(result):
+        try:
+            self.top(result)
+            for item in (result.get("events") if isinstance(result, dict) else None) or []:
+                self.item(item)
+                check = self.by_type.get(item.get("event"))
+                if check is None:
+                    return False
+                check(item)
+        except JsonSchemaException:
             return False
-        events = result.get("events") if isinstance(result, dict) else None
-        for item in events or []:
-            if not self.item.is_valid(item):
-                return False
-            schema = self.by_type.get(item.get("event"))
-            if schema is None or not schema.is_valid(item):
-                return False
         return True
 
 
@@ -170,10 +176,16 @@ def response_validator() -> ResponseValidator:
     branches = items["oneOf"]
     top = {**schema, "properties": {**schema["properties"], "events": {"type": "array"}}}
     item = {k: v for k, v in items.items() if k != "oneOf"}
-    by_type = {branch["properties"]["event"]["const"]: cls(branch) for branch in branches}
+    by_type = {branch["properties"]["event"]["const"]: compile_schema(branch) for branch in branches}
     if len(by_type) != len(branches):  # two schemas for one event type: dispatching would differ
         raise ValueError("event schemas are not told apart by their event constant")
-    return ResponseValidator(cls(schema), cls(top), cls(item), by_type)
+    return ResponseValidator(cls(schema), compile_schema(top), compile_schema(item), by_type)
+
+
+def compile_schema(schema: dict[str, Any]) -> Callable[[Any], Any]:
+    """``schema`` as one Python function (fastjsonschema, draft 2020-12 as jsonschema reads a
+    schema without ``$schema``): ~15x faster than jsonschema's ``is_valid``."""
+    return fastjsonschema.compile({"$schema": DRAFT_2020_12, **schema})
 
 
 def validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:

@@ -985,3 +985,64 @@ def test_fast_json_fallback_writes_the_encoded_domain(our_domain):
     assert json.loads(rasa_speedups.fast_dumps(body))["domain"] == json.loads(json.dumps(our_domain.as_dict()))
     with pytest.raises(TypeError):
         rasa_speedups.fast_dumps({"n": 2**70, "f": rasa_speedups.orjson.Fragment(b"{}")})  # not ours: refused
+
+
+def _json_values():
+    from hypothesis import strategies as st
+
+    scalars = (
+        st.none() | st.booleans() | st.integers(-3, 3) | st.sampled_from([0.0, 1.0, 2.5, -1.0]) | st.text(max_size=3)
+    )
+    return st.recursive(
+        scalars,
+        lambda inner: st.lists(inner, max_size=2) | st.dictionaries(st.text(max_size=3), inner, max_size=2),
+        max_leaves=4,
+    )
+
+
+def _events():
+    """Events of every type Rasa's schema knows (and a few it does not), their fields of any JSON type."""
+    from hypothesis import strategies as st
+
+    schema = RemoteAction.action_response_format_spec()
+    branches = schema["properties"]["events"]["items"]["oneOf"]
+    types = [b["properties"]["event"]["const"] for b in branches] + ["no_such_event", 3, None]
+    fields = sorted({name for b in branches for name in b["properties"]} | {"timestamp", "metadata"} - {"event"})
+    value = _json_values()
+    # The user event's nested parse data, valid-looking or not
+    parse_data = st.fixed_dictionaries(
+        {}, optional={"intent": st.fixed_dictionaries({}, optional={"name": value, "confidence": value}),
+                      "entities": st.lists(st.fixed_dictionaries({}, optional={"entity": value, "value": value,
+                                                                               "start": value}), max_size=2),
+                      "response_selector": st.dictionaries(st.sampled_from(["all_retrieval_intents", "kennis"]), value),
+                      "text": value},
+    )  # fmt: skip
+    return st.builds(
+        lambda kind, extra, pd: {"event": kind, **extra, **({"parse_data": pd} if pd is not None else {})},
+        st.sampled_from(types),
+        st.dictionaries(st.sampled_from(fields), value, max_size=4),
+        st.none() | parse_data,
+    )
+
+
+def test_the_compiled_schemas_give_jsonschemas_verdict_on_any_events():
+    """fastjsonschema (compiled, per event type) and jsonschema (Rasa's check) agree on arbitrary replies."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    validator = rasa_speedups.response_validator()
+    schema = RemoteAction.action_response_format_spec()
+    replies = st.fixed_dictionaries(
+        {}, optional={"events": st.lists(_events(), max_size=3) | _json_values(), "responses": _json_values()}
+    )
+    verdicts = []
+
+    @settings(max_examples=400, deadline=None)
+    @given(replies)
+    def agree(reply):
+        expected = jsonschema.validators.validator_for(schema)(schema).is_valid(reply)
+        assert validator._valid(reply) is expected
+        verdicts.append(expected)
+
+    agree()
+    assert True in verdicts and False in verdicts  # both kinds were tried
