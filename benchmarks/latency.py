@@ -121,6 +121,8 @@ class LatencyResult:
     # the cost of a message, far steadier on a shared machine than messages per second
     cpu_ratios: dict[tuple[str, int], list[float]] = field(default_factory=dict)
     cpu_ms: dict[tuple[str, int], list[float]] = field(default_factory=dict)  # (name, users) -> CPU ms/message
+    # (model, users) -> the action server's CPU ms per message while that model's process ran (saturation)
+    action_cpu_ms: dict[tuple[str, int], list[float]] = field(default_factory=dict)
 
 
 def load(urls: list[str], users: int, team: BenchTeam, seconds: float, run_id: str, **kw) -> LoadResult:
@@ -167,6 +169,8 @@ def latency_stage(b: Bench, models: dict[str, Path]) -> LatencyResult:
     ratios: dict[tuple[str, int], list[float]] = {}
     cpu_ratios: dict[tuple[str, int], list[float]] = {}
     cpu_ms: dict[tuple[str, int], list[float]] = {}
+    action_cpu_ms: dict[tuple[str, int], list[float]] = {}
+    action_pid = s.stack.processes[0].pid
     pids = dict(zip(urls, (p.pid for p in s.rasa_processes()), strict=True))
     try:
         b.log("latency: " + ", ".join(f"{name} at {url}" for name, url in urls.items()))
@@ -184,13 +188,16 @@ def latency_stage(b: Bench, models: dict[str, Path]) -> LatencyResult:
                     think = b.plan.think_s if kind == "think" else (0.0, 0.0)
                     seconds = b.plan.think_seconds if kind == "think" else b.plan.load_seconds
                     process = "ours" if name == BASELINE else name
-                    cpu_before = cpu_seconds(pids[process])
+                    cpu_before, action_before = cpu_seconds(pids[process]), cpu_seconds(action_pid)
                     r = load([urls[process]], users, team, seconds, run_id(rep, pos, name, kind, users), think_s=think,
                              seed=f"r{rep}-{kind}-{users}", stop_at_deadline=True)  # fmt: skip # same think times
                     all_checkins[process].extend(r.checkins)
                     m = summarize(r.latencies, r.seconds, r.errors)
                     if name != BASELINE:  # a baseline is only the A/B's comparison, not another repeat of ours
                         runs.setdefault((kind, name, users), []).append(m)
+                    if name in ("ours", "default") and kind == "saturation" and m.messages:
+                        action_ms = (cpu_seconds(action_pid) - action_before) * 1000 / m.messages
+                        action_cpu_ms.setdefault((name, users), []).append(action_ms)
                     tp.append(m.throughput)
                     cpu.append((cpu_seconds(pids[process]) - cpu_before) * 1000 / m.messages if m.messages else None)
                     b.log(f"latency: {name} {kind} {users:>2} users rep {rep + 1}: p50 {m.p50_ms:.0f} ms p95 "
@@ -218,7 +225,8 @@ def latency_stage(b: Bench, models: dict[str, Path]) -> LatencyResult:
         s.stack.stop()
     loads = time_model_loads(b, models["ours"])
     result = LatencyResult(b.plan.repeats, runs, ratios, where, memory, verified, all_checkins, profiles,
-                           median(loads["ours"]) if loads.get("ours") else None, loads, cpu_ratios, cpu_ms)  # fmt: skip
+                           median(loads["ours"]) if loads.get("ours") else None, loads, cpu_ratios, cpu_ms,
+                           action_cpu_ms)  # fmt: skip
     b.results["latency"] = result
     return result
 

@@ -75,6 +75,7 @@ def latency_section(plan: Plan, r: LatencyResult) -> list[str]:
             met = x >= GOAL_RATIO if users in (10, 50) else x > 1
             md.append(f"- Throughput {goal} at {users} users (saturation): {'**met**' if met else '**NOT met**'} "
                       f"(ours/default {x:.2f}×).")  # fmt: skip
+    md += cost_lines(r)
     if any(median(r.ratios[("saturation", u)]) < GOAL_RATIO for u in (10, 50) if r.ratios.get(("saturation", u))):
         md.append("- Why 2× is hard against the default pipeline on our runtime: our speed-ups of Rasa make its "
                   "shared part (tracker store, policies, action server, Sanic) as cheap for it as for us, so "
@@ -96,6 +97,21 @@ def latency_section(plan: Plan, r: LatencyResult) -> list[str]:
         md.append(f"- Check-ins with the {name} model: {checkin_tally(exact, r.checkins[name])}{shown}")
     md += where_section(r)
     return md
+
+
+def cost_lines(r: LatencyResult) -> list[str]:
+    """What one message costs each process in CPU time (saturation): the Rasa process of each model,
+    and the action server both share, which takes its part of the same 2 cores."""
+    lines = []
+    for users in sorted({u for (name, u) in r.cpu_ms if name == "ours"}):
+        ours, default = _median_of(r.cpu_ms, "ours", users), _median_of(r.cpu_ms, "default", users)
+        action = {name: _median_of(r.action_cpu_ms, name, users) for name in ("ours", "default")}
+        if ours == ours and default == default:  # both measured (not NaN)
+            lines.append(f"- CPU time per message at {users} users (saturation): the Rasa process {ours:.1f} ms "
+                         f"with ours, {default:.1f} ms with the default pipeline ({default / ours:.2f}×); the "
+                         f"action server {action['ours']:.1f} / {action['default']:.1f} ms; the load client and "
+                         "the other processes take the rest of the 2 cores.")  # fmt: skip
+    return lines
 
 
 def _median_of(values: dict[tuple[str, int], list[float]], name: str, users: int) -> float:

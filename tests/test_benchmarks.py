@@ -419,6 +419,11 @@ def test_timing_report_states_every_target_and_ab(monkeypatch):
     assert "within the noise (±10%)" in rows["ours without event_classes"]
     assert rows["ours without validation"].endswith("| pays |")
     assert "≤ 1.5× its NLU parse (knowledge question): **NOT met** (2.00×" in text
+    assert "CPU time per message" not in text  # the default's cost was not measured
+    costs = replace(r, cpu_ms={("ours", 10): [8.0], ("default", 10): [20.0]},
+                    action_cpu_ms={("ours", 10): [2.5], ("default", 10): [2.0]})  # fmt: skip
+    assert ("the Rasa process 8.0 ms with ours, 20.0 ms with the default pipeline (2.50×); the action server "
+            "2.5 / 2.0 ms") in "\n".join(latency_section(replace(FULL, user_levels=(10,)), costs))  # fmt: skip
     assert "| tracker store | 30% |" in text and "`execute (x.py:1)`" in text
     figures = {"wall_s": 150.0, "cpu_s": 200.0, "nlu_s": 60.0, "policies_s": 10.0, "peak_mb": 1600.0}
     training = "\n".join(training_section([("ours (config.yml)", "now", figures)], r))
