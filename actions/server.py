@@ -37,8 +37,9 @@ OPEN_PATHS = {"/health"}
 
 
 def read_json(body: bytes) -> object:
-    """A request body: orjson first (Rasa's call holds the whole domain, ~160 KB: the standard
-    ``json`` spent a tenth of this server's CPU on it), ``json`` for what orjson refuses (NaN)."""
+    """A request body: orjson first (Rasa's call holds the whole tracker, and for some actions the
+    domain, ~160 KB: the standard ``json`` spent a tenth of this server's CPU on it), ``json`` for
+    what orjson refuses (NaN)."""
     try:
         return orjson.loads(body)
     except orjson.JSONDecodeError:
