@@ -127,7 +127,7 @@ def test_every_sender_is_its_own_member_and_sends_its_token():
 
 def test_most_senders_bounds_a_run():
     assert most_senders(3, 30, max_conversations_per_user=2) == 6
-    assert most_senders(10, 5.0) == 10 + 150  # 60 msg/s for 5 s, at least 2 messages per finished conversation
+    assert most_senders(10, 5.0) == 10 + 1500  # 600 msg/s for 5 s, at least 2 messages per finished conversation
 
 
 def test_timed_run_stops_at_its_end_and_abandons_check_ins():
