@@ -297,7 +297,6 @@ class GuardedRestInput(RestInput):
         settings = start_up()
         prepare_first_answers()
         blueprint = super().blueprint(guarded(on_new_message, settings.reply_timeout_seconds))
-        blueprint.listener("before_server_stop")(rasa_speedups.close_sessions)
         token = settings.rest_token
         if token:
 
@@ -324,7 +323,6 @@ class GuardedSocketIOInput(SocketIOInput):
         prepare_first_answers()
         handler = guarded(on_new_message, settings.reply_timeout_seconds, require_uuid_sender=self.session_persistence)
         blueprint = super().blueprint(with_language(handler))
-        blueprint.listener("before_server_stop")(rasa_speedups.close_sessions)
         sio = self.sio
 
         @sio.on("session_request", namespace=self.namespace)

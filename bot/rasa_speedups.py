@@ -2,7 +2,12 @@
 
 Each one was found by profiling a Rasa process under load with py-spy and is measured as an
 A/B in every ``make bench`` run (docs/BENCHMARKS.md, "ours without <name>"); one that did
-not pay there was taken out again (``graph_plan``, a cached task plan of Rasa's graph runner).
+not pay there was taken out again: ``graph_plan`` (a cached task plan of Rasa's graph runner),
+and, once the tracker cache and action calls without the domain left them nothing to save,
+``gc_freeze`` (the loaded model out of the garbage collector's reach), ``event_classes``
+(Rasa's event classes looked up once), ``action_session`` (one keep-alive HTTP session to the
+action server, orjson for the body) and ``domain_json`` (the domain encoded once per model):
+in two runs each was at or below the difference between two identical processes.
 Each replaces one or two Rasa functions (``PATCHES``) and is installed only when they are the ones
 it was written for: Rasa 3.6 and the same signature. Otherwise it switches itself off with a warning and Rasa
 runs that part as shipped. ``RASA_SPEEDUPS=0`` switches all off, ``RASA_SPEEDUPS_OFF=a,b``
@@ -17,17 +22,6 @@ some (the A/B of the benchmark, and a kill switch after an upgrade).
 - ``sqlite_pool``: the SQL tracker store on a SQLite file opened a new connection for every read
   and write, in rollback-journal mode. Here it keeps a small pool of connections in WAL mode
   with ``synchronous=NORMAL``, as our own database does (bot/storage/db.py).
-- ``gc_freeze``: once the model is loaded, its long-lived objects are moved out of the garbage
-  collector's reach (``gc.freeze()``); otherwise every full collection walks them all and
-  stalls every conversation in flight.
-- ``event_classes``: turning stored or returned events back into objects looked up all event
-  classes (a recursive walk over ``__subclasses__`` with ``inspect.isabstract``) for every
-  single event. Here the walk is done once per class, after the model has loaded.
-- ``action_session``: every call to the action server created a new HTTP session and
-  connection and encoded the tracker with the standard ``json``. Here one keep-alive session
-  per event loop and endpoint is reused, and the body is encoded (and the reply decoded) with
-  orjson (16× faster than ``json`` on a check-in's tracker), falling back to ``json`` for
-  anything orjson refuses.
 - ``tracker_count``: before writing a tracker, the SQL tracker store counted, with one more
   query, how many of its events the database already holds. That number is the number of events
   it has just read (or last wrote) for this conversation; here it is remembered on the tracker
@@ -67,11 +61,6 @@ some (the A/B of the benchmark, and a kill switch after an upgrade).
   empty by turning the whole domain (every response) and a new empty domain into dicts and
   comparing them. A domain with a response, a custom action or a form is not empty, whatever
   else it holds; that is checked first, and only a domain with none of them is compared Rasa's way.
-- ``domain_json``: the actions that need the domain (``action_kennis_vervolg``, on a follow-up
-  question; the form validators know their slots and get none) get all of it in the request
-  body, ~160 KB of JSON encoded anew for each call (about 1 ms). Here it is encoded once per
-  model and put into each body as it is (``orjson.Fragment``); with ``action_session`` only,
-  whose orjson encoder writes it.
 - ``domain_load`` (start-up only, so measured on the model's load time, not in the throughput
   A/B): loading a model read the domain Rasa itself wrote into it three times (to see that it is
   a domain file, to validate it against the domain schema, to build it) and validated the schema
@@ -81,9 +70,7 @@ some (the A/B of the benchmark, and a kill switch after an upgrade).
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
-import gc
 import graphlib
 import inspect
 import itertools
@@ -97,13 +84,9 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
 
-import aiohttp
 import fastjsonschema
-import orjson
 import rasa
-import rasa.core.run as rasa_run
 import rasa.core.tracker_store as tracker_store
-import rasa.shared.utils.common as rasa_common
 import rasa.shared.utils.io as rasa_io
 import sqlalchemy as sa
 from fastjsonschema import JsonSchemaException
@@ -122,7 +105,6 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
-from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, EndpointConfig
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.pool import QueuePool
@@ -226,122 +208,6 @@ def sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
-
-
-# -- gc_freeze --------------------------------------------------------------------------------
-
-_rasa_load_agent_on_start = rasa_run.load_agent_on_start
-
-
-async def load_agent_then_freeze(*args: Any, **kwargs: Any) -> Any:
-    """Rasa's ``load_agent_on_start``, then one full collection and ``gc.freeze()``."""
-    agent = await _rasa_load_agent_on_start(*args, **kwargs)
-    _subclasses.clear()  # event_classes: found again with everything the model imported
-    started = time.perf_counter()
-    gc.collect()
-    gc.freeze()
-    logger.info(
-        "Model loaded: %d objects frozen out of garbage collection in %.0f ms",
-        gc.get_freeze_count(),
-        (time.perf_counter() - started) * 1000,
-    )
-    return agent
-
-
-# -- event_classes ----------------------------------------------------------------------------
-
-_rasa_all_subclasses = rasa_common.all_subclasses
-_subclasses: dict[type, list[Any]] = {}
-
-
-def cached_all_subclasses(cls: Any) -> list[Any]:
-    """``all_subclasses`` once per class (Rasa's event classes are all imported before the first
-    event is read; gc_freeze also empties this cache once the model, and its imports, are loaded)."""
-    found = _subclasses.get(cls)
-    if found is None:
-        found = _subclasses[cls] = _rasa_all_subclasses(cls)
-    return list(found)
-
-
-# -- action_session ---------------------------------------------------------------------------
-
-_rasa_session = EndpointConfig.session
-
-
-def fast_dumps(obj: Any) -> str:
-    try:
-        return orjson.dumps(obj).decode()
-    except (TypeError, OverflowError):  # a type orjson does not know: the standard encoder decides
-        return json.dumps(obj, default=_fragment_value)
-
-
-def _fragment_value(obj: Any) -> Any:
-    """For the standard encoder: the domain ``domain_json`` put in a body already encoded."""
-    if obj is _encoded_domain[1]:
-        return _encoded_domain[0]
-    raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
-
-
-def fast_loads(text: str) -> Any:
-    try:
-        return orjson.loads(text)
-    except orjson.JSONDecodeError:  # what orjson refuses (NaN, for one): the standard decoder decides
-        return json.loads(text)
-
-
-class FastJsonResponse(aiohttp.ClientResponse):
-    """The action server's reply, decoded with orjson (Rasa calls ``response.json()`` without ``loads``)."""
-
-    async def json(
-        self, *, encoding: str | None = None, loads: Any = fast_loads, content_type: Any = "application/json"
-    ) -> Any:
-        return await super().json(encoding=encoding, loads=loads, content_type=content_type)
-
-
-class _KeptSession:
-    """``async with`` on a shared session that leaves it open for the next request."""
-
-    def __init__(self, session: aiohttp.ClientSession) -> None:
-        self.session = session
-
-    async def __aenter__(self) -> aiohttp.ClientSession:
-        return self.session
-
-    async def __aexit__(self, *exc: object) -> None:
-        return None
-
-
-_sessions: dict[tuple[int, str, str, str], aiohttp.ClientSession] = {}
-KEEPALIVE_S = 2.0
-
-
-def kept_session(self: EndpointConfig) -> Any:
-    """Drop-in for ``EndpointConfig.session``: one keep-alive session per loop and endpoint."""
-    try:
-        loop = asyncio.get_running_loop()
-    except RuntimeError:  # no loop: Rasa's own, closed after use
-        return _rasa_session(self)
-    key = (id(loop), self.url or "", repr(sorted(self.headers.items())), repr(sorted(self.basic_auth.items())))
-    session = _sessions.get(key)
-    if session is None or session.closed or session.loop is not loop:
-        auth = aiohttp.BasicAuth(self.basic_auth["username"], self.basic_auth["password"]) if self.basic_auth else None
-        session = _sessions[key] = aiohttp.ClientSession(
-            headers=self.headers,
-            auth=auth,
-            timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT),
-            # idle connections closed well before the action server's (Sanic: 5 s) closes them
-            connector=aiohttp.TCPConnector(keepalive_timeout=KEEPALIVE_S),
-            json_serialize=fast_dumps,
-            response_class=FastJsonResponse,
-        )
-    return _KeptSession(session)
-
-
-async def close_sessions(*_: Any) -> None:
-    """Close the kept sessions (a Sanic ``before_server_stop`` listener of our channels)."""
-    for session in list(_sessions.values()):
-        await session.close()
-    _sessions.clear()
 
 
 # -- tracker_count ----------------------------------------------------------------------------
@@ -657,30 +523,6 @@ def quick_is_empty(self: Domain) -> bool:
     return _rasa_domain_is_empty(self)
 
 
-# -- domain_json ------------------------------------------------------------------------------
-
-_rasa_action_call_format = RemoteAction._action_call_format
-#: The domain (its dict) last put in an action call, and that dict as JSON.
-_encoded_domain: list[Any] = [None, None]
-
-
-def encoded_domain_call_format(self: RemoteAction, tracker: DialogueStateTracker, domain: Domain) -> dict[str, Any]:
-    """Drop-in for ``RemoteAction._action_call_format``: Rasa's body, its domain encoded once.
-
-    The domain is the model's and does not change while it serves (another model is another
-    dict, encoded anew). Only with ``action_session``'s session: it encodes with orjson, which
-    writes an ``orjson.Fragment`` as the JSON it holds; Rasa's own session could not.
-    """
-    body = _rasa_action_call_format(self, tracker, domain)
-    data = body.get("domain")
-    if data is None or EndpointConfig.session is not kept_session:
-        return body
-    if _encoded_domain[0] is not data:
-        _encoded_domain[:] = [data, orjson.Fragment(fast_dumps(data).encode())]
-    body["domain"] = _encoded_domain[1]
-    return body
-
-
 # -- domain_load ------------------------------------------------------------------------------
 
 _rasa_domain_provider_load = inspect.getattr_static(DomainProvider, "load")
@@ -742,10 +584,6 @@ PATCHES: tuple[Patch, ...] = (
     Patch("validation", RemoteAction, "_validate_action_result", "self, result",
           RemoteAction._validate_action_result, validate_action_result),
     Patch("sqlite_pool", tracker_store, "create_engine_kwargs", "url", _rasa_engine_kwargs, tracker_engine_kwargs),
-    Patch("gc_freeze", rasa_run, "load_agent_on_start", "model_path, endpoints, remote_storage, app, loop",
-          _rasa_load_agent_on_start, load_agent_then_freeze),
-    Patch("event_classes", rasa_common, "all_subclasses", "cls", _rasa_all_subclasses, cached_all_subclasses),
-    Patch("action_session", EndpointConfig, "session", "self", _rasa_session, kept_session),
     Patch("tracker_count", tracker_store.SQLTrackerStore, "_retrieve",
           "self, sender_id, fetch_events_from_all_sessions",
           _rasa_sql_retrieve, remembering_retrieve),
@@ -761,8 +599,6 @@ PATCHES: tuple[Patch, ...] = (
           _rasa_form_tracker, state_form_tracker),
     Patch("graph_runner", DaskGraphRunner, "run", "self, inputs=None, targets=None", _rasa_graph_run, sequential_run),
     Patch("domain_empty", Domain, "is_empty", "self", _rasa_domain_is_empty, quick_is_empty),
-    Patch("domain_json", RemoteAction, "_action_call_format", "self, tracker, domain",
-          _rasa_action_call_format, encoded_domain_call_format),
     Patch("domain_load", DomainProvider, "load", "cls, config, model_storage, resource, execution_context, kwargs",
           _rasa_domain_provider_load, classmethod(persisted_domain_load)),
 )  # fmt: skip
@@ -797,9 +633,7 @@ def uninstall() -> None:
     for patch in PATCHES:
         if inspect.getattr_static(patch.owner, patch.attribute, None) is patch.replacement:
             setattr(patch.owner, patch.attribute, patch.original)
-    _subclasses.clear()
     _trackers.clear()
-    _encoded_domain[:] = [None, None]
 
 
 __all__ = ["NAMES", "PATCHES", "STARTUP", "ValidationError", "install", "response_validator", "uninstall"]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import jsonschema
 import pytest
 from rasa.core.actions.action import RemoteAction
@@ -110,25 +108,25 @@ def test_dispatch_by_event_type_gives_jsonschemas_verdict(action, response):
 
 def test_a_changed_rasa_function_switches_its_patch_off(monkeypatch, caplog):
     """A Rasa upgrade that changes a patched function leaves that part as shipped, with a warning."""
-    from rasa.utils.endpoints import EndpointConfig
+    from rasa.shared.core.domain import Domain
 
-    def session(self, extra=None):  # a "newer" Rasa's function
-        return None
+    def is_empty(self, strict=False):  # a "newer" Rasa's function
+        return False
 
-    monkeypatch.setattr(EndpointConfig, "session", session)
+    monkeypatch.setattr(Domain, "is_empty", is_empty)
     with caplog.at_level("WARNING"):
         installed = rasa_speedups.install()
-    assert "action_session" not in installed and EndpointConfig.session is session
-    assert "switched off" in caplog.text and "action_session" in caplog.text
+    assert "domain_empty" not in installed and Domain.is_empty is is_empty
+    assert "switched off" in caplog.text and "domain_empty" in caplog.text
     assert "validation" in installed  # the others still go in
 
 
 def test_a_different_signature_switches_a_patch_off(monkeypatch):
     import dataclasses
 
-    patch = next(p for p in rasa_speedups.PATCHES if p.name == "event_classes")
+    patch = next(p for p in rasa_speedups.PATCHES if p.name == "sqlite_pool")
     assert patch.problem() is None
-    changed = dataclasses.replace(patch, signature="cls, include_abstract=False")
+    changed = dataclasses.replace(patch, signature="url, pool_size=5")
     assert "signature" in changed.problem()
 
 
@@ -146,53 +144,6 @@ def test_single_patches_can_be_left_out():
     installed = rasa_speedups.install({"validation", "tracker_count"})
     assert set(installed) == set(rasa_speedups.NAMES) - {"validation", "tracker_count"}
     assert RemoteAction._validate_action_result is not rasa_speedups.validate_action_result
-
-
-def test_event_classes_are_found_once_and_the_same():
-    import rasa.shared.utils.common as common
-    from rasa.shared.core.events import Event, SlotSet
-
-    expected = common.all_subclasses(Event)
-    rasa_speedups.install()
-    assert common.all_subclasses(Event) == expected
-    assert Event.resolve_by_type("slot") is SlotSet
-    assert common.all_subclasses(Event) is not common.all_subclasses(Event)  # a copy: callers may change it
-
-
-def test_fast_json_falls_back_for_what_orjson_cannot_encode():
-    import json
-
-    import numpy as np
-
-    assert json.loads(rasa_speedups.fast_dumps({"tekst": "één/twee", "n": 1.5})) == {"tekst": "één/twee", "n": 1.5}
-    big = {"n": 2**70, "s": {"x"} and ["x"]}
-    assert json.loads(rasa_speedups.fast_dumps(big)) == big
-    assert json.loads(rasa_speedups.fast_dumps({1: "a"})) == {"1": "a"}  # json's way with a number as key
-    assert json.loads(rasa_speedups.fast_dumps({"c": np.float64(0.25)})) == {"c": 0.25}
-    with pytest.raises(TypeError):
-        rasa_speedups.fast_dumps({"o": object()})  # json itself refuses it too: the same error
-
-
-def test_action_session_is_kept_per_loop_and_endpoint():
-    import asyncio
-
-    from rasa.utils.endpoints import EndpointConfig
-
-    rasa_speedups.install()
-
-    async def sessions():
-        a, b = EndpointConfig("http://127.0.0.1:1/webhook"), EndpointConfig("http://127.0.0.1:2/webhook")
-        async with a.session() as s1, a.session() as s2, b.session() as s3:
-            assert s1 is s2 and s1 is not s3
-            assert s1._response_class is rasa_speedups.FastJsonResponse
-        assert not s1.closed  # kept open for the next request
-        for s in (s1, s3):
-            await s.close()
-        async with a.session() as s4:
-            assert s4 is not s1 and not s4.closed  # a closed one is replaced
-        await s4.close()
-
-    asyncio.run(sessions())
 
 
 def test_sqlite_tracker_store_pools_connections_in_wal_mode(tmp_path):
@@ -245,29 +196,6 @@ def test_rasa_speedups_0_leaves_rasa_as_shipped():
             [sys.executable, "-c", probe], env={**os.environ, "RASA_SPEEDUPS": value}, capture_output=True, text=True
         )
         assert out.stdout.strip().splitlines()[-1] == expected, out.stderr[-2000:]
-
-
-def test_model_objects_are_frozen_out_of_garbage_collection_after_loading(monkeypatch):
-    import asyncio
-    import gc
-
-    import rasa.core.run as rasa_run
-
-    calls = []
-
-    async def fake_load(*args, **kwargs):
-        calls.append(args)
-        return "agent"
-
-    monkeypatch.setattr(rasa_speedups, "_rasa_load_agent_on_start", fake_load)
-    rasa_speedups.install()
-    assert rasa_run.load_agent_on_start is rasa_speedups.load_agent_then_freeze
-    try:
-        assert asyncio.run(rasa_run.load_agent_on_start("model", "endpoints", None, "app", "loop")) == "agent"
-        assert calls == [("model", "endpoints", None, "app", "loop")]
-        assert gc.get_freeze_count() > 0
-    finally:
-        gc.unfreeze()
 
 
 def test_tracker_count_stores_each_event_once(tmp_path):
@@ -573,14 +501,6 @@ def test_our_trained_rules_can_be_matched_by_intent_only():
     (policy,) = [n._component for n in nodes if isinstance(getattr(n, "_component", None), RulePolicy)]
     assert len(policy.lookup["rules"]) > 50
     assert rasa_speedups.text_can_match(policy) is False
-
-
-def test_action_server_replies_are_decoded_with_orjson_and_json_as_fallback():
-    assert rasa_speedups.fast_loads('{"events": [], "responses": [{"text": "één"}]}') == {
-        "events": [],
-        "responses": [{"text": "één"}],
-    }
-    assert math.isnan(rasa_speedups.fast_loads('{"x": NaN}')["x"])  # json's reading of what orjson refuses
 
 
 # -- graph_runner ---------------------------------------------------------------------------------
@@ -896,95 +816,11 @@ def test_domain_empty_on_our_domain_skips_the_comparison(our_domain, monkeypatch
     assert our_domain.is_empty() is False
 
 
-# -- domain_json ----------------------------------------------------------------------------------
-
-
 @pytest.fixture(scope="module")
 def our_domain():
     from rasa.shared.core.domain import Domain
 
     return Domain.load("domain")
-
-
-def _checkin_tracker(domain):
-    from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
-    from rasa.shared.core.trackers import DialogueStateTracker
-
-    tracker = DialogueStateTracker("t", domain.slots)
-    for event in (ActionExecuted("action_listen"), UserUttered("4", {"name": "getal", "confidence": 0.9}),
-                  SlotSet("energie", 4)):  # fmt: skip
-        tracker.update(event)
-    return tracker
-
-
-def test_domain_json_puts_rasas_body_on_the_wire_with_the_domain_encoded_once(our_domain, monkeypatch):
-    import asyncio
-    import json
-
-    from aiohttp import web
-    from aiohttp.test_utils import TestServer
-    from rasa.utils.endpoints import EndpointConfig
-
-    received = []
-
-    async def webhook(request):
-        received.append(await request.json())
-        return web.json_response({"events": [], "responses": []})
-
-    async def call_twice() -> None:
-        app = web.Application()
-        app.router.add_post("/webhook", webhook)
-        async with TestServer(app, host="127.0.0.1") as server:
-            endpoint = EndpointConfig(str(server.make_url("/webhook")))  # no selective domain: it is sent
-            action = RemoteAction("validate_checkin_form", endpoint)
-            try:
-                for _ in range(2):
-                    await action.run(None, None, tracker, our_domain)
-            finally:
-                await rasa_speedups.close_sessions()
-
-    tracker = _checkin_tracker(our_domain)
-    shipped = RemoteAction("validate_checkin_form", None)._action_call_format(tracker, our_domain)
-    rasa_speedups.install()
-    encodings = []
-    real_dumps = rasa_speedups.fast_dumps
-    monkeypatch.setattr(rasa_speedups, "fast_dumps", lambda obj: encodings.append(obj) or real_dumps(obj))
-    asyncio.run(call_twice())
-    assert received == [json.loads(json.dumps(shipped))] * 2  # the body Rasa sends, the domain in full
-    assert sum(obj is our_domain.as_dict() for obj in encodings) == 1  # encoded once for both calls
-
-
-def test_domain_json_encodes_another_domain_anew(our_domain):
-    from rasa.shared.core.domain import Domain
-
-    rasa_speedups.install()
-    tracker = _checkin_tracker(our_domain)
-    action = RemoteAction("validate_checkin_form", None)
-    first, again = (action._action_call_format(tracker, our_domain)["domain"] for _ in range(2))
-    assert first is again
-    other = Domain.from_dict({**our_domain.as_dict(), "forms": {}})
-    body = action._action_call_format(tracker, other)
-    sent = rasa_speedups.orjson.loads(rasa_speedups.fast_dumps(body))["domain"]
-    assert body["domain"] is not first and sent == rasa_speedups.orjson.loads(rasa_speedups.fast_dumps(other.as_dict()))
-    assert "checkin_form" not in sent.get("forms", {})
-
-
-def test_domain_json_without_action_session_leaves_rasas_body(our_domain):
-    installed = rasa_speedups.install(off={"action_session"})
-    assert "domain_json" in installed
-    body = RemoteAction("validate_checkin_form", None)._action_call_format(_checkin_tracker(our_domain), our_domain)
-    assert body["domain"] is our_domain.as_dict()  # Rasa's own session encodes with json: a dict it can write
-
-
-def test_fast_json_fallback_writes_the_encoded_domain(our_domain):
-    import json
-
-    rasa_speedups.install()
-    body = RemoteAction("validate_checkin_form", None)._action_call_format(_checkin_tracker(our_domain), our_domain)
-    body["n"] = 2**70  # too large for orjson: the standard encoder writes the whole body
-    assert json.loads(rasa_speedups.fast_dumps(body))["domain"] == json.loads(json.dumps(our_domain.as_dict()))
-    with pytest.raises(TypeError):
-        rasa_speedups.fast_dumps({"n": 2**70, "f": rasa_speedups.orjson.Fragment(b"{}")})  # not ours: refused
 
 
 def _json_values():
