@@ -419,6 +419,8 @@ def test_timing_report_states_every_target_and_ab(monkeypatch):
     assert "within the noise (±10%)" in rows["ours without event_classes"]
     assert rows["ours without validation"].endswith("| pays |")
     assert "≤ 1.5× its NLU parse (knowledge question): **NOT met** (2.00×" in text
+    assert "under load: NLU parse 50%, tracker store 30%, action server 0%" in text
+    assert "serialisation 0%, Sanic, asyncio and sockets 20%." in text
     assert "CPU time per message" not in text  # the default's cost was not measured
     costs = replace(r, cpu_ms={("ours", 10): [8.0], ("default", 10): [20.0]},
                     action_cpu_ms={("ours", 10): [2.5], ("default", 10): [2.0]})  # fmt: skip
