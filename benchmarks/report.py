@@ -55,14 +55,15 @@ CHANGES = [
     "and is timed on the model's load (section 5), not "
     "under load: `domain_load` (the domain Rasa wrote into the model read and built once; Rasa reads it "
     "three times and validates it against its schema).",
-    "- **The action server's share of the 2 cores** (`bot/storage/db.py`, `actions/`): it took as much CPU per "
-    "message as the Rasa process (12 ms), on the same cores. SQLAlchemy 1.4 opened a new SQLite connection, "
+    "- **The action server's share of the 2 cores** (`bot/storage/db.py`, `actions/`): in a py-spy profile of 10 users "
+    "(a training running beside it) it took as much CPU per message as the Rasa process, about 12 ms, on the "
+    "same cores. SQLAlchemy 1.4 opened a new SQLite connection, "
     "PRAGMAs included, for every unit of work (now a pool); the standard `json` read each request; rasa_sdk "
     "asks a form's `required_slots` three times per call, and each time the member behind the personal link "
     "was read in two queries (now once per call, in one); and every check-in answer carried the whole "
     "~160 KB domain, which the form validators read only for their own slots (now they know them, tested "
-    "against domain/, and Rasa sends them no domain). Together the action server went from about 12 to 1–2 ms "
-    "per message (the CPU line of section 2), profiled with py-spy before and after each step.",
+    "against domain/, and Rasa sends them no domain). The same profile after each step: 4.9, 3.9, then 2.5 ms; "
+    "the bench measures 1–2 ms (the CPU line of section 2).",
     "- **The spaCy stand-in's tokenizer from its config** (`bot/nlp_model.py`): loading it also read the "
     "saved copy of the same tokenizer from disk, a second or so of every start (same tokens, tested).",
     "- **The spaCy stand-in without tok2vec; SpacyFeaturizer and LexicalSyntacticFeaturizer out of the "

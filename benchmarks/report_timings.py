@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 from benchmarks.latency import AB_BASELINE_EVERY, AB_REPEATS
@@ -106,7 +107,7 @@ def cost_lines(r: LatencyResult) -> list[str]:
     for users in sorted({u for (name, u) in r.cpu_ms if name == "ours"}):
         ours, default = _median_of(r.cpu_ms, "ours", users), _median_of(r.cpu_ms, "default", users)
         action = {name: _median_of(r.action_cpu_ms, name, users) for name in ("ours", "default")}
-        if ours == ours and default == default:  # both measured (not NaN)
+        if not (math.isnan(ours) or math.isnan(default)):  # both measured
             lines.append(f"- CPU time per message at {users} users (saturation): the Rasa process {ours:.1f} ms "
                          f"with ours, {default:.1f} ms with the default pipeline ({default / ours:.2f}×); the "
                          f"action server {action['ours']:.1f} / {action['default']:.1f} ms; the load client and "

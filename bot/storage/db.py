@@ -6,7 +6,9 @@ one :class:`Database` from its own ``Settings`` and hands it down. No I/O at imp
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
@@ -21,14 +23,27 @@ SQLITE_POOL_SIZE = 8
 SQLITE_POOL_OVERFLOW = 8
 
 
-def _configure_sqlite(engine: Engine) -> None:
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record) -> None:  # pragma: no cover - driver hook
+def sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """WAL, foreign keys and synchronous=NORMAL on a new SQLite connection (a "connect" listener;
+    Rasa's tracker store listens with it too, bot/rasa_speedups.py ``sqlite_pool``)."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+
+
+def sqlite_file_options() -> dict[str, Any]:
+    """``create_engine`` options for a SQLite file: kept connections. SQLAlchemy 1.4 opens a new
+    one for every session (NullPool), each with the PRAGMAs: most of the action server's CPU on
+    a check-in step. Our database and Rasa's tracker store both use these."""
+    return {
+        "poolclass": QueuePool,
+        "pool_size": SQLITE_POOL_SIZE,
+        "max_overflow": SQLITE_POOL_OVERFLOW,
+        "connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False},
+    }
 
 
 def make_engine(url: str) -> Engine:
@@ -39,20 +54,13 @@ def make_engine(url: str) -> Engine:
     """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        pooled: dict = {}
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-            # SQLAlchemy 1.4 opens a new connection to a SQLite file for every session (NullPool),
-            # each with the PRAGMAs below: most of the action server's CPU on a check-in step.
-            pooled = {"poolclass": QueuePool, "pool_size": SQLITE_POOL_SIZE, "max_overflow": SQLITE_POOL_OVERFLOW}
-        engine = create_engine(
-            url,
-            future=True,
-            hide_parameters=True,
-            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False},
-            **pooled,
-        )
-        _configure_sqlite(engine)
+            options = sqlite_file_options()
+        else:  # in memory: SQLAlchemy's own pool, one connection per thread
+            options = {"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False}}
+        engine = create_engine(url, future=True, hide_parameters=True, **options)
+        event.listen(engine, "connect", sqlite_pragmas)
         return engine
     return create_engine(url, future=True, hide_parameters=True, pool_pre_ping=True, pool_size=5, max_overflow=10)
 
